@@ -1,0 +1,1 @@
+"""Domain core: pure rules and values, no framework."""
