@@ -1,0 +1,115 @@
+"""What callers ask the core to do, as strict msgspec Structs (the API decodes request bodies into these).
+
+Identifiers and national numbers arrive in any common form; the service normalises and validates them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from rights.domain.model import Address, ContactCard, OrgStatus, OrgType, UserType
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+Reason = Annotated[str, msgspec.Meta(max_length=1000)]
+Ref = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class Command(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    pass
+
+
+class IdentifiersInput(Command, kw_only=True):
+    enterprise_number: str | None = None
+    establishment_numbers: tuple[str, ...] = ()
+    ovo_code: str | None = None
+    nis_code: str | None = None
+    institution_number: str | None = None
+
+
+class NewOrganisation(Command, kw_only=True):
+    type: OrgType
+    name: Name
+    identifiers: IdentifiersInput
+    short_name: str | None = None
+    address: Address | None = None
+    # Parent organisation: its id or any of its identifiers.
+    parent: str | None = None
+    status: OrgStatus = OrgStatus.ACTIVE
+
+
+class OrganisationUpdate(Command, kw_only=True):
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    short_name: str | None | msgspec.UnsetType = msgspec.UNSET
+    address: Address | None | msgspec.UnsetType = msgspec.UNSET
+    parent: str | None | msgspec.UnsetType = msgspec.UNSET
+    identifiers: IdentifiersInput | msgspec.UnsetType = msgspec.UNSET
+    expected_version: int | None = None
+
+
+class StatusChange(Command, kw_only=True):
+    reason: Reason = ""
+
+
+class NewPerson(Command, kw_only=True):
+    national_number: Ref
+    given_name: Name
+    family_name: Name
+    email: str | None = None
+
+
+class NewWorkRelation(Command, kw_only=True):
+    person: Ref
+    user_type: UserType
+
+
+class EndWorkRelation(Command, kw_only=True):
+    reason: Reason = ""
+
+
+class NewLegalRepresentative(Command, kw_only=True):
+    person: Ref
+
+
+class Appointment(Command, kw_only=True):
+    person: Ref
+    main: bool = False
+    applications: tuple[str, ...] | None = None
+    contact: ContactCard = ContactCard()
+
+
+class Removal(Command, kw_only=True):
+    reason: Reason = ""
+
+
+class NewGrant(Command, kw_only=True):
+    person: Ref
+    organisation: Ref
+    role: Ref
+    measure: str | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    reason: Reason = ""
+
+
+class Revocation(Command, kw_only=True):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+    expected_version: int | None = None
+
+
+class ValidityChange(Command, kw_only=True):
+    valid_until: datetime
+    valid_from: datetime | None = None
+    reason: Reason = ""
+    expected_version: int | None = None
+
+
+class CheckQuestion(Command, kw_only=True):
+    person: Ref
+    organisation: Ref
+    role: Ref
+    measure: str | None = None
+    # Answer as of this moment (audits and appeals); default: now.
+    at: datetime | None = None

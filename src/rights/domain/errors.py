@@ -1,0 +1,185 @@
+"""One small error hierarchy for the core.
+
+Every refusal carries a stable machine-readable ``code``, the ``field`` it concerns (when there is one)
+and a message in Dutch and English. The HTTP edge maps the class to a status in one table; the texts
+live here so that the CLI, the screens and the API say the same thing.
+"""
+
+from __future__ import annotations
+
+# code -> (Dutch, English). Placeholders are filled from DomainError.params.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "invalid_identifier": ("Ongeldige identificatie: {reason}.", "Invalid identifier: {reason}."),
+    "invalid_national_number": (
+        "Ongeldig rijksregister- of BIS-nummer: {reason}.",
+        "Invalid national register or BIS number: {reason}.",
+    ),
+    "invalid_value": ("Ongeldige waarde: {reason}.", "Invalid value: {reason}."),
+    "unknown_organisation": ("Onbekende organisatie.", "Unknown organisation."),
+    "unknown_person": ("Onbekende persoon.", "Unknown person."),
+    "unknown_grant": ("Onbekend gebruikersrecht.", "Unknown grant."),
+    "unknown_role": ("Onbekend recht '{role}'.", "Unknown role '{role}'."),
+    "unknown_application": ("Onbekende toepassing '{application}'.", "Unknown application '{application}'."),
+    "unknown_measure": (
+        "Het recht '{role}' kent de maatregel '{measure}' niet.",
+        "Role '{role}' does not carry measure '{measure}'.",
+    ),
+    "measure_required": (
+        "Het recht '{role}' vraagt een maatregel.",
+        "Role '{role}' needs a measure.",
+    ),
+    "duplicate_identifier": (
+        "Er bestaat al een organisatie met deze identificatie.",
+        "An organisation with this identifier already exists.",
+    ),
+    "duplicate_person": (
+        "Deze persoon is al gekend.",
+        "This person is already known.",
+    ),
+    "missing_identifier": (
+        "Een organisatie van dit type heeft een {kind} nodig.",
+        "An organisation of this type needs a {kind}.",
+    ),
+    "unknown_parent": ("Onbekende bovenliggende organisatie.", "Unknown parent organisation."),
+    "role_not_for_organisation_type": (
+        "Het recht '{role}' kan niet worden toegekend aan een organisatie van type {org_type}.",
+        "Role '{role}' cannot be held for an organisation of type {org_type}.",
+    ),
+    "role_not_grantable_by_organisation_type": (
+        "Beheerders van een organisatie van type {org_type} kennen '{role}' niet toe.",
+        "Administrators of an organisation of type {org_type} do not grant '{role}'.",
+    ),
+    "validity_too_long": (
+        "De looptijd mag hoogstens {max_days} dagen zijn.",
+        "Validity may be at most {max_days} days.",
+    ),
+    "validity_ends_before_start": (
+        "De looptijd eindigt voor ze begint.",
+        "Validity ends before it starts.",
+    ),
+    "validity_in_past": (
+        "De looptijd eindigt in het verleden.",
+        "Validity ends in the past.",
+    ),
+    "self_grant_forbidden": (
+        "Een beheerder mag zichzelf dit recht niet toekennen.",
+        "An administrator may not grant this right to themself.",
+    ),
+    "organisation_frozen": (
+        "De organisatie is geblokkeerd; er kunnen geen rechten worden toegekend.",
+        "The organisation is frozen; no rights can be granted.",
+    ),
+    "organisation_ceased": (
+        "De organisatie is stopgezet; er kunnen geen rechten worden toegekend.",
+        "The organisation has ceased; no rights can be granted.",
+    ),
+    "person_frozen": (
+        "De persoon is geblokkeerd; er kunnen geen rechten worden toegekend.",
+        "The person is frozen; no rights can be granted.",
+    ),
+    "work_relation_required": (
+        "De persoon heeft geen actieve werkrelatie met deze organisatie.",
+        "The person has no active work relation with this organisation.",
+    ),
+    "user_type_not_allowed": (
+        "Gebruikerstype {user_type} is niet toegelaten voor {purpose}.",
+        "User type {user_type} is not allowed for {purpose}.",
+    ),
+    "work_relation_exists": (
+        "Deze persoon heeft al een actieve werkrelatie met deze organisatie.",
+        "This person already has an active work relation with this organisation.",
+    ),
+    "unknown_work_relation": ("Onbekende werkrelatie.", "Unknown work relation."),
+    "not_an_administrator": (
+        "U bent geen lokale beheerder van deze organisatie.",
+        "You are not a local administrator of this organisation.",
+    ),
+    "application_not_administered": (
+        "U beheert de toepassing '{application}' niet voor deze organisatie.",
+        "You do not administer application '{application}' for this organisation.",
+    ),
+    "not_main_administrator": (
+        "Enkel een hoofd lokale beheerder (of een wettelijke vertegenwoordiger voor zichzelf) "
+        "mag lokale beheerders aanstellen of verwijderen.",
+        "Only a main local administrator (or a legal representative, for themself) "
+        "may appoint or remove local administrators.",
+    ),
+    "already_administrator": (
+        "Deze persoon is al lokale beheerder van deze organisatie.",
+        "This person is already a local administrator of this organisation.",
+    ),
+    "last_administrator": (
+        "De laatste beheerder van een organisatie kan niet worden verwijderd; stel eerst een andere aan.",
+        "The last administrator of an organisation cannot be removed; appoint another one first.",
+    ),
+    "last_main_administrator": (
+        "De laatste hoofd lokale beheerder kan niet worden verwijderd; stel eerst een andere aan.",
+        "The last main local administrator cannot be removed; appoint another one first.",
+    ),
+    "already_revoked": ("Dit recht is al ingetrokken.", "This grant is already revoked."),
+    "version_conflict": (
+        "Het recht werd intussen gewijzigd (versie {actual}); laad het opnieuw.",
+        "The grant was changed meanwhile (version {actual}); reload it.",
+    ),
+    "forbidden": ("U mag dit niet doen.", "You are not allowed to do this."),
+    "not_own_data": (
+        "U mag enkel uw eigen gegevens raadplegen.",
+        "You may only read your own data.",
+    ),
+    "grant_already_exists": (
+        "Deze persoon heeft dit recht al voor deze organisatie.",
+        "This person already holds this right for this organisation.",
+    ),
+    "status_unchanged": ("De organisatie heeft die status al.", "The organisation already has that status."),
+}
+
+
+class DomainError(Exception):
+    """Base of every refusal the core makes. Subclasses say what kind of refusal it is."""
+
+    kind = "invalid"
+
+    def __init__(self, code: str, field: str | None = None, **params: object) -> None:
+        self.code = code
+        self.field = field
+        self.params = params
+        super().__init__(self.message_en)
+
+    def _fmt(self, index: int) -> str:
+        texts = MESSAGES.get(self.code)
+        if texts is None:
+            return self.code
+        try:
+            return texts[index].format(**self.params)
+        except (KeyError, IndexError):
+            return texts[index]
+
+    @property
+    def message_nl(self) -> str:
+        return self._fmt(0)
+
+    @property
+    def message_en(self) -> str:
+        return self._fmt(1)
+
+
+class InvalidInput(DomainError):
+    """The request is well-formed but a value breaks a rule (checksum, range, catalogue)."""
+
+    kind = "invalid"
+
+
+class NotFound(DomainError):
+    kind = "not_found"
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do this here."""
+
+    kind = "forbidden"
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (revoked twice, last administrator, stale version)."""
+
+    kind = "conflict"

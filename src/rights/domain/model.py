@@ -1,0 +1,173 @@
+"""The things `rights` knows about, as immutable values.
+
+Entities are msgspec Structs (frozen): the storage adapter builds them from rows and the service
+replaces them with ``msgspec.structs.replace`` when something changes. Times are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import msgspec
+
+
+class OrgType(enum.StrEnum):
+    COMPANY = "company"
+    LOCAL_GOVERNMENT = "local_government"
+    FLEMISH_ENTITY = "flemish_entity"
+    EDUCATION_INSTITUTION = "education_institution"
+
+
+class OrgStatus(enum.StrEnum):
+    ACTIVE = "active"
+    CEASED = "ceased"
+    FROZEN = "frozen"
+
+
+class UserType(enum.StrEnum):
+    CIVIL_SERVANT = "civil_servant"
+    PERMANENT = "permanent"
+    EXTERNAL = "external"
+    OCCASIONAL = "occasional"
+
+
+class Address(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    street: str = ""
+    house_number: str = ""
+    box: str = ""
+    postal_code: str = ""
+    municipality: str = ""
+    country: str = "BE"
+
+
+class OrgIdentifiers(msgspec.Struct, frozen=True, kw_only=True):
+    """Normalised identifiers (see domain.identifiers); every one is optional, the type says which it needs."""
+
+    enterprise_number: str | None = None
+    establishment_numbers: tuple[str, ...] = ()
+    ovo_code: str | None = None
+    nis_code: str | None = None
+    institution_number: str | None = None
+
+
+class Organisation(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    type: OrgType
+    name: str
+    status: OrgStatus = OrgStatus.ACTIVE
+    identifiers: OrgIdentifiers = OrgIdentifiers()
+    address: Address | None = None
+    parent_id: str | None = None
+    short_name: str | None = None
+    version: int = 1
+
+
+class Person(msgspec.Struct, frozen=True, kw_only=True):
+    """A natural person. ``national_number`` is the full number: only its holder ever sees it whole."""
+
+    id: str
+    national_number: str
+    given_name: str
+    family_name: str
+    email: str | None = None
+    frozen: bool = False
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+
+class WorkRelation(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    person_id: str
+    organisation_id: str
+    user_type: UserType
+    started_at: datetime
+    ended_at: datetime | None = None
+    blocked: bool = False
+
+    def active_at(self, at: datetime) -> bool:
+        return not self.blocked and self.started_at <= at and (self.ended_at is None or at < self.ended_at)
+
+
+class ContactCard(msgspec.Struct, frozen=True, kw_only=True):
+    email: str | None = None
+    phone: str | None = None
+    # The helpline shows email/phone only when the administrator agreed to it.
+    disclose: bool = False
+
+
+class Administrator(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    organisation_id: str
+    person_id: str
+    main: bool
+    # None: every application; otherwise administration is limited to these application codes.
+    applications: tuple[str, ...] | None = None
+    contact: ContactCard = ContactCard()
+    appointed_by: str | None = None
+    appointed_at: datetime | None = None
+    removed_at: datetime | None = None
+    removed_by: str | None = None
+    removal_reason: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.removed_at is None
+
+    def administers(self, application: str) -> bool:
+        return self.applications is None or application in self.applications
+
+
+class LegalRepresentative(msgspec.Struct, frozen=True, kw_only=True):
+    """A legal representative (from the enterprise register or a notary deed) may make themself main administrator."""
+
+    organisation_id: str
+    person_id: str
+
+
+class Grant(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    person_id: str
+    organisation_id: str
+    role: str
+    measure: str | None
+    valid_from: datetime
+    valid_until: datetime
+    granted_by: str
+    granted_at: datetime
+    reason: str = ""
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
+    revoke_reason: str | None = None
+    version: int = 1
+
+    def active_at(self, at: datetime) -> bool:
+        if self.revoked_at is not None and self.revoked_at <= at:
+            return False
+        return self.valid_from <= at < self.valid_until
+
+
+class Change(msgspec.Struct, frozen=True, kw_only=True):
+    """One entry of the change log; ``revision`` grows by one with every committed write."""
+
+    revision: int
+    at: datetime
+    kind: str
+    entity: str
+    entity_id: str
+    actor: str | None
+    data: dict
+
+
+class AuditEvent(msgspec.Struct, frozen=True, kw_only=True):
+    at: datetime
+    actor: str
+    actor_kind: str
+    action: str
+    organisation_id: str | None = None
+    target: str | None = None
+    request_id: str | None = None
+    address: str | None = None
+    details: dict = {}

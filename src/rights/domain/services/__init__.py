@@ -1,0 +1,61 @@
+"""Use cases, composed from the ports. Build them with :func:`build_services`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rights.domain.catalogue import Catalogue
+from rights.domain.errors import Forbidden
+from rights.domain.model import AuditEvent
+from rights.domain.ports import Caller, Clock, Store, SystemClock
+from rights.domain.services.base import Core, Written
+from rights.domain.services.checks import Answer, CheckService, OrganisationRight
+from rights.domain.services.grants import GrantService
+from rights.domain.services.helpline import HelplineCard, HelplineService
+from rights.domain.services.organisations import OrganisationService
+from rights.domain.services.people import AdministratorEntry, PeopleService
+
+
+@dataclass(frozen=True)
+class Services:
+    core: Core
+    organisations: OrganisationService
+    people: PeopleService
+    grants: GrantService
+    checks: CheckService
+    helpline: HelplineService
+
+    async def audit_events(
+        self, caller: Caller, *, organisation_id: str | None, after_id: int, limit: int
+    ) -> list[tuple[int, AuditEvent]]:
+        if not caller.platform_admin:
+            raise Forbidden("forbidden")
+        async with self.core.store.read() as tx:
+            return await tx.audit_events(organisation_id=organisation_id, after_id=after_id, limit=limit)
+
+    async def changes(self, *, after: int, limit: int):
+        async with self.core.store.read() as tx:
+            return await tx.changes(after=after, limit=limit)
+
+
+def build_services(store: Store, catalogue: Catalogue, clock: Clock | None = None) -> Services:
+    core = Core(store=store, catalogue=catalogue, clock=clock or SystemClock())
+    return Services(
+        core=core,
+        organisations=OrganisationService(core),
+        people=PeopleService(core),
+        grants=GrantService(core),
+        checks=CheckService(core),
+        helpline=HelplineService(core),
+    )
+
+
+__all__ = [
+    "AdministratorEntry",
+    "Answer",
+    "HelplineCard",
+    "OrganisationRight",
+    "Services",
+    "Written",
+    "build_services",
+]

@@ -1,0 +1,145 @@
+"""What every use case shares: the ports, resolving references, and recording a write."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, TypeVar
+
+import msgspec
+
+from rights.domain import identifiers as ids
+from rights.domain.catalogue import Catalogue
+from rights.domain.errors import Forbidden, InvalidInput, NotFound
+from rights.domain.model import Administrator, AuditEvent, Organisation, Person
+from rights.domain.ports import Caller, Clock, Store, SystemClock, Tx
+
+T = TypeVar("T")
+
+ORG_PREFIX = "org_"
+PERSON_PREFIX = "per_"
+
+
+def new_id(prefix: str) -> str:
+    """Opaque, unguessable ids: they appear in URLs instead of national register numbers."""
+    return prefix + secrets.token_hex(8)
+
+
+class Written(msgspec.Struct, Generic[T], frozen=True):
+    """The outcome of a write and the revision it committed at."""
+
+    value: T
+    revision: int
+
+
+@dataclass(frozen=True)
+class Core:
+    store: Store
+    catalogue: Catalogue
+    clock: Clock = field(default_factory=SystemClock)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+
+def require_platform_admin(caller: Caller) -> None:
+    if not caller.platform_admin:
+        raise Forbidden("forbidden")
+
+
+def identifier_error(exc: ids.IdentifierError, field_name: str) -> InvalidInput:
+    code = "invalid_national_number" if exc.kind == "national_number" else "invalid_identifier"
+    return InvalidInput(code, field_name, reason=exc.reason)
+
+
+async def resolve_organisation(tx: Tx, ref: str, field_name: str = "organisation") -> Organisation:
+    """An organisation by its opaque id or by any identifier in any common form."""
+    org = await find_organisation(tx, ref, field_name)
+    if org is None:
+        raise NotFound("unknown_organisation", field_name)
+    return org
+
+
+async def find_organisation(tx: Tx, ref: str, field_name: str = "organisation") -> Organisation | None:
+    ref = ref.strip()
+    if ref.startswith(ORG_PREFIX):
+        return await tx.get_organisation(ref)
+    try:
+        kind, value = ids.parse_organisation_identifier(ref)
+    except ids.IdentifierError as exc:
+        raise identifier_error(exc, field_name) from None
+    return await tx.find_organisation(kind, value)
+
+
+async def find_person(tx: Tx, ref: str, caller: Caller | None = None, field_name: str = "person") -> Person | None:
+    """A person by opaque id, by "me" (the caller) or by national register/BIS number."""
+    ref = ref.strip()
+    if ref == "me":
+        if caller is None or caller.person_id is None:
+            raise NotFound("unknown_person", field_name)
+        return await tx.get_person(caller.person_id)
+    if ref.startswith(PERSON_PREFIX):
+        return await tx.get_person(ref)
+    try:
+        number = ids.parse_national_number(ref)
+    except ids.IdentifierError as exc:
+        raise identifier_error(exc, field_name) from None
+    return await tx.find_person(number.value)
+
+
+async def resolve_person(tx: Tx, ref: str, caller: Caller | None = None, field_name: str = "person") -> Person:
+    person = await find_person(tx, ref, caller, field_name)
+    if person is None:
+        raise NotFound("unknown_person", field_name)
+    return person
+
+
+async def is_active_admin(tx: Tx, org_id: str, person_id: str | None) -> Administrator | None:
+    if person_id is None:
+        return None
+    return next((a for a in await tx.administrators(org_id) if a.person_id == person_id), None)
+
+
+def person_summary(person: Person) -> dict:
+    """What the change log may say about a person: never the full national number."""
+    return {
+        "id": person.id,
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "national_number": ids.mask_national_number(person.national_number),
+        "frozen": person.frozen,
+    }
+
+
+async def record(
+    core: Core,
+    tx: Tx,
+    caller: Caller,
+    *,
+    kind: str,
+    entity: str,
+    entity_id: str,
+    data: dict,
+    organisation_id: str | None = None,
+) -> int:
+    """Append to the change log and the audit trail in the write's own transaction."""
+    revision = await tx.record(kind=kind, entity=entity, entity_id=entity_id, data=data, actor=caller.subject)
+    await tx.audit(
+        AuditEvent(
+            at=core.now(),
+            actor=caller.subject,
+            actor_kind=caller.kind.value,
+            action=kind,
+            organisation_id=organisation_id,
+            target=f"{entity}:{entity_id}",
+            request_id=caller.request_id,
+            address=caller.address,
+            details={"revision": revision},
+        )
+    )
+    return revision
+
+
+def to_data(value: msgspec.Struct) -> dict:
+    return msgspec.to_builtins(value)

@@ -1,0 +1,176 @@
+"""Grants: give, revoke and change the validity of a right; list them and show one's history.
+
+Nothing is deleted: revoking stamps the grant, a validity change bumps its version, and every write
+appends to the change log, which is the grant's history.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import msgspec
+
+from rights.domain import rules
+from rights.domain.commands import NewGrant, Revocation, ValidityChange
+from rights.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from rights.domain.model import Change, Grant, Organisation
+from rights.domain.ports import Caller, Tx
+from rights.domain.services.base import (
+    Core,
+    Written,
+    is_active_admin,
+    new_id,
+    record,
+    resolve_organisation,
+    resolve_person,
+    to_data,
+)
+
+
+def _utc(value: datetime, field_name: str) -> datetime:
+    if value.tzinfo is None:
+        raise InvalidInput("invalid_value", field_name, reason="a time zone is required")
+    return value
+
+
+class GrantService:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    async def _grant_in_scope(self, tx: Tx, caller: Caller, grant_id: str) -> tuple[Grant, Organisation]:
+        """The grant, if the caller administers its application in its organisation (or is platform staff)."""
+        grant = await tx.get_grant(grant_id)
+        if grant is None:
+            raise NotFound("unknown_grant", "grant")
+        org = await resolve_organisation(tx, grant.organisation_id)
+        if not caller.platform_admin:
+            role = self.core.catalogue.role(grant.role)
+            rules.ensure_administers(await tx.administrators(org.id), caller.person_id, role.application)
+        return grant, org
+
+    async def grant(self, caller: Caller, cmd: NewGrant) -> Written[Grant]:
+        role = self.core.catalogue.role(cmd.role)
+        now = self.core.now()
+        valid_from = _utc(cmd.valid_from, "valid_from") if cmd.valid_from else now
+        valid_until = (
+            _utc(cmd.valid_until, "valid_until")
+            if cmd.valid_until
+            else valid_from + timedelta(days=role.default_validity_days)
+        )
+        async with self.core.store.write() as tx:
+            org = await resolve_organisation(tx, cmd.organisation)
+            holder = await resolve_person(tx, cmd.person, caller)
+            # Only local administrators grant: platform staff neither grant nor hold the organisation's keys.
+            rules.ensure_administers(await tx.administrators(org.id), caller.person_id, role.application)
+            rules.ensure_grantable(
+                role=role, measure=cmd.measure, org=org, holder=holder, actor_person_id=caller.person_id or "",
+                work_relations=await tx.work_relations(person_id=holder.id), valid_from=valid_from,
+                valid_until=valid_until, now=now,
+            )
+            existing = await tx.grants(person_id=holder.id, organisation_id=org.id, role=role.code, measure=cmd.measure)
+            if any(g.revoked_at is None and g.valid_until > valid_from and g.valid_from < valid_until for g in existing):
+                raise Conflict("grant_already_exists", "role")
+            grant = Grant(
+                id=new_id("gr_"), person_id=holder.id, organisation_id=org.id, role=role.code,
+                measure=cmd.measure or None, valid_from=valid_from, valid_until=valid_until,
+                granted_by=caller.person_id or caller.subject, granted_at=now, reason=cmd.reason,
+            )
+            await tx.add_grant(grant)
+            rev = await record(
+                self.core, tx, caller, kind="grant_created", entity="grant", entity_id=grant.id,
+                data=to_data(grant), organisation_id=org.id,
+            )
+        return Written(grant, rev)
+
+    async def revoke(self, caller: Caller, grant_id: str, cmd: Revocation) -> Written[Grant]:
+        async with self.core.store.write() as tx:
+            grant, org = await self._grant_in_scope(tx, caller, grant_id)
+            if grant.revoked_at is not None:
+                raise Conflict("already_revoked", "grant")
+            if cmd.expected_version is not None and cmd.expected_version != grant.version:
+                raise Conflict("version_conflict", "expected_version", actual=grant.version)
+            revoked = msgspec.structs.replace(
+                grant, revoked_at=self.core.now(), revoked_by=caller.person_id or caller.subject,
+                revoke_reason=cmd.reason, version=grant.version + 1,
+            )
+            await tx.save_grant(revoked, expected_version=grant.version)
+            rev = await record(
+                self.core, tx, caller, kind="grant_revoked", entity="grant", entity_id=grant.id,
+                data={"reason": cmd.reason, "version": revoked.version}, organisation_id=org.id,
+            )
+        return Written(revoked, rev)
+
+    async def change_validity(self, caller: Caller, grant_id: str, cmd: ValidityChange) -> Written[Grant]:
+        role_now = self.core.now()
+        async with self.core.store.write() as tx:
+            grant, org = await self._grant_in_scope(tx, caller, grant_id)
+            if grant.revoked_at is not None:
+                raise Conflict("already_revoked", "grant")
+            if cmd.expected_version is not None and cmd.expected_version != grant.version:
+                raise Conflict("version_conflict", "expected_version", actual=grant.version)
+            valid_from = _utc(cmd.valid_from, "valid_from") if cmd.valid_from else grant.valid_from
+            valid_until = _utc(cmd.valid_until, "valid_until")
+            holder = await resolve_person(tx, grant.person_id, caller)
+            # A new validity is a new promise: it must satisfy every rule a new grant does.
+            rules.ensure_grantable(
+                role=self.core.catalogue.role(grant.role), measure=grant.measure, org=org, holder=holder,
+                actor_person_id=caller.person_id or "", work_relations=await tx.work_relations(person_id=holder.id),
+                valid_from=valid_from, valid_until=valid_until, now=role_now,
+            )
+            changed = msgspec.structs.replace(
+                grant, valid_from=valid_from, valid_until=valid_until, version=grant.version + 1
+            )
+            await tx.save_grant(changed, expected_version=grant.version)
+            rev = await record(
+                self.core, tx, caller, kind="grant_validity_changed", entity="grant", entity_id=grant.id,
+                data={
+                    "valid_from": valid_from.isoformat(), "valid_until": valid_until.isoformat(),
+                    "previous_valid_from": grant.valid_from.isoformat(),
+                    "previous_valid_until": grant.valid_until.isoformat(),
+                    "reason": cmd.reason, "version": changed.version,
+                },
+                organisation_id=org.id,
+            )
+        return Written(changed, rev)
+
+    async def _ensure_may_read_grant(self, tx: Tx, caller: Caller, grant: Grant) -> None:
+        if caller.platform_admin or caller.person_id == grant.person_id:
+            return
+        if await is_active_admin(tx, grant.organisation_id, caller.person_id) is None:
+            raise Forbidden("forbidden", "grant")
+
+    async def get(self, caller: Caller, grant_id: str) -> Grant:
+        async with self.core.store.read() as tx:
+            grant = await tx.get_grant(grant_id)
+            if grant is None:
+                raise NotFound("unknown_grant", "grant")
+            await self._ensure_may_read_grant(tx, caller, grant)
+            return grant
+
+    async def history(self, caller: Caller, grant_id: str) -> tuple[Grant, list[Change]]:
+        async with self.core.store.read() as tx:
+            grant = await tx.get_grant(grant_id)
+            if grant is None:
+                raise NotFound("unknown_grant", "grant")
+            await self._ensure_may_read_grant(tx, caller, grant)
+            return grant, await tx.changes(entity="grant", entity_id=grant.id, limit=10_000)
+
+    async def of_organisation(self, caller: Caller, org_ref: str) -> list[Grant]:
+        async with self.core.store.read() as tx:
+            org = await resolve_organisation(tx, org_ref)
+            if not caller.platform_admin and await is_active_admin(tx, org.id, caller.person_id) is None:
+                raise Forbidden("not_an_administrator", "organisation")
+            return await tx.grants(organisation_id=org.id)
+
+    async def of_person(self, caller: Caller, person_ref: str) -> list[Grant]:
+        """All of a person's grants for the caller: everything to themself and platform staff,
+        only their own organisations' grants to an administrator."""
+        async with self.core.store.read() as tx:
+            person = await resolve_person(tx, person_ref, caller)
+            grants = await tx.grants(person_id=person.id)
+            if caller.platform_admin or caller.person_id == person.id:
+                return grants
+            mine = {a.organisation_id for a in await tx.administrations_of(caller.person_id)} if caller.person_id else set()
+            if not mine:
+                raise Forbidden("not_own_data", "person")
+            return [g for g in grants if g.organisation_id in mine]

@@ -1,0 +1,93 @@
+"""The 1700 helpline: who is the local administrator of this organisation?
+
+Answers the minimum: administrators' names, their work contact only where they agreed, and the guidance
+for the organisation's type. Every lookup is audited with what it disclosed.
+"""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+
+from rights.domain import identifiers as ids
+from rights.domain.model import AuditEvent, Organisation
+from rights.domain.ports import Caller
+from rights.domain.services.base import Core
+from rights.domain.services.people import administrator_entries
+
+_LOOKS_LIKE_NATIONAL_NUMBER = re.compile(r"^\s*\d{2}[.\s]?\d{2}[.\s]?\d{2}[-.\s]?\d{3}[.\s]?\d{2}\s*$")
+
+
+class AdministratorContact(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    main: bool
+    email: str | None = None
+    phone: str | None = None
+
+
+class HelplineCard(msgspec.Struct, frozen=True, kw_only=True):
+    organisation: Organisation
+    administrators: tuple[AdministratorContact, ...]
+    guidance_nl: str
+    guidance_en: str
+    parent: Organisation | None = None
+
+
+def safe_query(q: str) -> str:
+    """The query as it may be audited: a national register number is masked."""
+    if _LOOKS_LIKE_NATIONAL_NUMBER.match(q):
+        return ids.mask_national_number(q)
+    return q
+
+
+class HelplineService:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    async def _find(self, tx, q: str, limit: int) -> list[Organisation]:
+        try:
+            kind, value = ids.parse_organisation_identifier(q)
+        except ids.IdentifierError:
+            return await tx.search_organisations(q, limit=limit)
+        org = await tx.find_organisation(kind, value)
+        if org is not None:
+            return [org]
+        # A 5-digit or short number may also be part of a name ("Sint-Jan 2"): fall back to names.
+        return await tx.search_organisations(q, limit=limit)
+
+    async def lookup(self, caller: Caller, q: str, *, limit: int = 10) -> list[HelplineCard]:
+        q = q.strip()
+        cards: list[HelplineCard] = []
+        async with self.core.store.write() as tx:
+            orgs = await self._find(tx, q, limit) if q else []
+            for org in orgs:
+                policy = self.core.catalogue.org_type(org.type)
+                contacts = tuple(
+                    AdministratorContact(
+                        name=e.person.display_name,
+                        main=e.administrator.main,
+                        email=e.administrator.contact.email if e.administrator.contact.disclose else None,
+                        phone=e.administrator.contact.phone if e.administrator.contact.disclose else None,
+                    )
+                    for e in await administrator_entries(tx, org.id)
+                )
+                parent = await tx.get_organisation(org.parent_id) if org.parent_id else None
+                cards.append(
+                    HelplineCard(
+                        organisation=org, administrators=contacts, guidance_nl=policy.guidance_nl,
+                        guidance_en=policy.guidance_en, parent=parent,
+                    )
+                )
+            await tx.audit(
+                AuditEvent(
+                    at=self.core.now(), actor=caller.subject, actor_kind=caller.kind.value,
+                    action="helpline_lookup", request_id=caller.request_id, address=caller.address,
+                    details={
+                        "query": safe_query(q),
+                        "results": [c.organisation.id for c in cards],
+                        "disclosed": sum(1 for c in cards for a in c.administrators if a.email or a.phone),
+                    },
+                )
+            )
+        return cards
