@@ -90,6 +90,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This person already has an active work relation with this organisation.",
     ),
     "unknown_work_relation": ("Onbekende werkrelatie.", "Unknown work relation."),
+    "unknown_administrator": ("Onbekende beheerder.", "Unknown administrator."),
     "not_an_administrator": (
         "U bent geen lokale beheerder van deze organisatie.",
         "You are not a local administrator of this organisation.",

@@ -1,0 +1,428 @@
+"""The SQL implementation of the :class:`rights.domain.ports.Store` port (SQLite and PostgreSQL).
+
+Writers are serialised: on PostgreSQL every write transaction first locks the ``revision_counter``
+row (``SELECT … FOR UPDATE``); on SQLite it starts with ``BEGIN IMMEDIATE`` (see ``engine.py``). So
+revisions commit in revision order and a read-modify-write inside ``write()`` is safe.
+
+Driver errors never leave this module: unique-key clashes the domain cares about become
+:class:`~rights.domain.errors.Conflict`, anything else :class:`~rights.storage.engine.StorageError`
+with a generic message (the driver's error is kept as ``__cause__`` for the logs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager, suppress
+from typing import Any
+
+from sqlalchemy import Executable, Result, case, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from rights.domain.errors import Conflict, DomainError, NotFound
+from rights.domain.identifiers import IdentifierKind
+from rights.domain.model import (
+    Administrator,
+    AuditEvent,
+    Change,
+    Grant,
+    LegalRepresentative,
+    Organisation,
+    OrgIdentifiers,
+    OrgStatus,
+    OrgType,
+    Person,
+    WorkRelation,
+)
+from rights.domain.ports import Clock, SystemClock
+from rights.domain.text import normalise_search_text
+from rights.storage import rows
+from rights.storage.engine import WRITE_OPTION, StorageError, violation
+from rights.storage.tables import (
+    administrators,
+    audit_events,
+    changes,
+    grants,
+    legal_representatives,
+    organisation_identifiers,
+    organisations,
+    persons,
+    revision_counter,
+    work_relations,
+)
+
+_COUNTER = revision_counter.c.id == 1
+
+
+@contextmanager
+def _wrapped(message: str = "storage failure") -> Iterator[None]:
+    try:
+        yield
+    except (SQLAlchemyError, OSError) as exc:
+        raise StorageError(message) from exc
+
+
+class SqlStore:
+    def __init__(self, engine: AsyncEngine, *, clock: Clock | None = None) -> None:
+        self.engine = engine
+        self.clock = clock or SystemClock()
+        self._postgres = engine.dialect.name == "postgresql"
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[SqlTx]:
+        """One transaction: committed when the block ends normally, rolled back on any exception."""
+        async with self._transaction(write=True) as conn:
+            tx = SqlTx(conn, self.clock)
+            if self._postgres:
+                await tx._exec(select(revision_counter.c.value).where(_COUNTER).with_for_update())
+            yield tx
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[SqlTx]:
+        """A consistent snapshot, always rolled back (PostgreSQL also refuses writes in it)."""
+        async with self._transaction(write=False) as conn:
+            yield SqlTx(conn, self.clock)
+
+    @asynccontextmanager
+    async def _transaction(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
+        conn = self.engine.connect()
+        try:
+            with _wrapped():
+                await conn.start()
+                if write:
+                    await conn.execution_options(**{WRITE_OPTION: True})
+                elif self._postgres:
+                    await conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+                trans = await conn.begin()
+            try:
+                yield conn
+            except BaseException:
+                with suppress(SQLAlchemyError, OSError):  # the body's exception is the one to report
+                    await trans.rollback()
+                raise
+            with _wrapped():
+                await (trans.commit() if write else trans.rollback())
+        finally:
+            with suppress(SQLAlchemyError, OSError):
+                await asyncio.shield(conn.close())
+
+    async def ping(self) -> None:
+        with _wrapped("storage unavailable"):
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+class SqlTx:
+    """Implements :class:`rights.domain.ports.Tx` on one connection inside one transaction."""
+
+    def __init__(self, conn: AsyncConnection, clock: Clock) -> None:
+        self._conn = conn
+        self._clock = clock
+
+    # --- plumbing ----------------------------------------------------------------------------
+
+    async def _exec(self, stmt: Executable, params: Sequence[dict[str, Any]] | None = None) -> Result[Any]:
+        with _wrapped():
+            return await self._conn.execute(stmt, params)
+
+    async def _all(self, stmt: Executable) -> list[rows.Row]:
+        return list((await self._exec(stmt)).mappings().all())
+
+    async def _one(self, stmt: Executable) -> rows.Row | None:
+        return (await self._exec(stmt)).mappings().first()
+
+    async def _guarded(
+        self,
+        steps: Sequence[tuple[Executable, Any]],
+        *,
+        unique: DomainError,
+        foreign_key: DomainError | None = None,
+    ) -> None:
+        """Run ``steps`` in a savepoint; on a clash nothing of them is written and the transaction goes on."""
+        try:
+            async with self._conn.begin_nested():
+                for stmt, params in steps:
+                    await self._conn.execute(stmt, params)
+        except IntegrityError as exc:
+            kind = violation(exc)
+            if kind == "unique":
+                raise unique from None
+            if kind == "foreign_key" and foreign_key is not None:
+                raise foreign_key from None
+            raise StorageError() from exc
+        except SQLAlchemyError as exc:
+            raise StorageError() from exc
+
+    async def _organisations(self, org_rows: list[rows.Row]) -> list[Organisation]:
+        if not org_rows:
+            return []
+        ids = [r["id"] for r in org_rows]
+        found = await self._all(
+            select(organisation_identifiers)
+            .where(organisation_identifiers.c.organisation_id.in_(ids))
+            .order_by(organisation_identifiers.c.organisation_id, organisation_identifiers.c.position)
+        )
+        by_org: dict[str, list[rows.Row]] = {}
+        for row in found:
+            by_org.setdefault(row["organisation_id"], []).append(row)
+        return [
+            rows.organisation_from_row(r, rows.identifiers_from_rows(by_org.get(r["id"], ())))
+            for r in org_rows
+        ]
+
+    # --- organisations -----------------------------------------------------------------------
+
+    async def get_organisation(self, org_id: str) -> Organisation | None:
+        found = await self._organisations(
+            await self._all(select(organisations).where(organisations.c.id == org_id))
+        )
+        return found[0] if found else None
+
+    async def find_organisation(self, kind: IdentifierKind, value: str) -> Organisation | None:
+        t = organisation_identifiers
+        stmt = select(organisations).join(t, t.c.organisation_id == organisations.c.id)
+        found = await self._organisations(
+            await self._all(stmt.where(t.c.kind == IdentifierKind(kind).value, t.c.value == value))
+        )
+        return found[0] if found else None
+
+    async def list_organisations(
+        self, *, org_type: OrgType | None = None, after: str | None = None, limit: int = 50
+    ) -> list[Organisation]:
+        stmt = select(organisations).order_by(organisations.c.id).limit(limit)
+        if org_type is not None:
+            stmt = stmt.where(organisations.c.type == OrgType(org_type).value)
+        if after is not None:
+            stmt = stmt.where(organisations.c.id > after)
+        return await self._organisations(await self._all(stmt))
+
+    async def search_organisations(self, text: str, *, limit: int = 20) -> list[Organisation]:
+        needle = normalise_search_text(text)
+        if not needle:
+            return []
+        active_first = case((organisations.c.status == OrgStatus.ACTIVE.value, 0), else_=1)
+        stmt = (
+            select(organisations)
+            .where(organisations.c.search_name.contains(needle, autoescape=True))
+            .order_by(active_first, organisations.c.search_name, organisations.c.name, organisations.c.id)
+            .limit(limit)
+        )
+        return await self._organisations(await self._all(stmt))
+
+    def _identifier_steps(self, org_id: str, identifiers: OrgIdentifiers) -> list[tuple[Executable, Any]]:
+        id_rows = rows.identifier_rows(org_id, identifiers)
+        return [(insert(organisation_identifiers), id_rows)] if id_rows else []
+
+    async def add_organisation(self, org: Organisation) -> None:
+        now = self._clock.now()
+        values = rows.organisation_values(org) | {"created_at": now, "updated_at": now}
+        await self._guarded(
+            [(insert(organisations).values(values), None), *self._identifier_steps(org.id, org.identifiers)],
+            unique=Conflict("duplicate_identifier", "identifiers"),
+            foreign_key=NotFound("unknown_parent", "parent"),
+        )
+
+    async def save_organisation(self, org: Organisation) -> None:
+        if await self._one(select(organisations.c.id).where(organisations.c.id == org.id)) is None:
+            raise NotFound("unknown_organisation", "id")
+        values = rows.organisation_values(org) | {"updated_at": self._clock.now()}
+        await self._guarded(
+            [
+                (update(organisations).where(organisations.c.id == org.id).values(values), None),
+                (
+                    delete(organisation_identifiers).where(
+                        organisation_identifiers.c.organisation_id == org.id
+                    ),
+                    None,
+                ),
+                *self._identifier_steps(org.id, org.identifiers),
+            ],
+            unique=Conflict("duplicate_identifier", "identifiers"),
+            foreign_key=NotFound("unknown_parent", "parent"),
+        )
+
+    # --- persons -----------------------------------------------------------------------------
+
+    async def get_person(self, person_id: str) -> Person | None:
+        row = await self._one(select(persons).where(persons.c.id == person_id))
+        return None if row is None else rows.person_from_row(row)
+
+    async def find_person(self, national_number: str) -> Person | None:
+        row = await self._one(select(persons).where(persons.c.national_number == national_number))
+        return None if row is None else rows.person_from_row(row)
+
+    async def add_person(self, person: Person) -> None:
+        await self._guarded(
+            [(insert(persons).values(rows.person_values(person)), None)],
+            unique=Conflict("duplicate_person", "national_number"),
+        )
+
+    async def save_person(self, person: Person) -> None:
+        if await self._one(select(persons.c.id).where(persons.c.id == person.id)) is None:
+            raise NotFound("unknown_person", "id")
+        stmt = update(persons).where(persons.c.id == person.id).values(rows.person_values(person))
+        await self._guarded([(stmt, None)], unique=Conflict("duplicate_person", "national_number"))
+
+    # --- work relations and legal representatives --------------------------------------------
+
+    async def work_relations(
+        self, *, person_id: str | None = None, organisation_id: str | None = None
+    ) -> list[WorkRelation]:
+        stmt = select(work_relations).order_by(work_relations.c.started_at, work_relations.c.id)
+        if person_id is not None:
+            stmt = stmt.where(work_relations.c.person_id == person_id)
+        if organisation_id is not None:
+            stmt = stmt.where(work_relations.c.organisation_id == organisation_id)
+        return [rows.work_relation_from_row(r) for r in await self._all(stmt)]
+
+    async def get_work_relation(self, relation_id: str) -> WorkRelation | None:
+        row = await self._one(select(work_relations).where(work_relations.c.id == relation_id))
+        return None if row is None else rows.work_relation_from_row(row)
+
+    async def add_work_relation(self, relation: WorkRelation) -> None:
+        await self._exec(insert(work_relations).values(rows.work_relation_values(relation)))
+
+    async def save_work_relation(self, relation: WorkRelation) -> None:
+        values = rows.work_relation_values(relation)
+        result = await self._exec(
+            update(work_relations).where(work_relations.c.id == relation.id).values(values)
+        )
+        if result.rowcount == 0:
+            raise NotFound("unknown_work_relation", "id")
+
+    async def legal_representatives(self, organisation_id: str) -> list[LegalRepresentative]:
+        t = legal_representatives
+        found = await self._all(
+            select(t).where(t.c.organisation_id == organisation_id).order_by(t.c.person_id)
+        )
+        return [
+            LegalRepresentative(organisation_id=r["organisation_id"], person_id=r["person_id"]) for r in found
+        ]
+
+    async def add_legal_representative(self, rep: LegalRepresentative) -> None:
+        values = {"organisation_id": rep.organisation_id, "person_id": rep.person_id}
+        await self._guarded(
+            [(insert(legal_representatives).values(values), None)],
+            unique=Conflict("duplicate_person", "person"),
+        )
+
+    # --- administrators ----------------------------------------------------------------------
+
+    def _administrators(self) -> Any:
+        t = administrators
+        return select(t).order_by(t.c.appointed_at.asc().nulls_first(), t.c.id)
+
+    async def administrators(
+        self, organisation_id: str, *, include_removed: bool = False
+    ) -> list[Administrator]:
+        stmt = self._administrators().where(administrators.c.organisation_id == organisation_id)
+        if not include_removed:
+            stmt = stmt.where(administrators.c.removed_at.is_(None))
+        return [rows.administrator_from_row(r) for r in await self._all(stmt)]
+
+    async def administrations_of(self, person_id: str) -> list[Administrator]:
+        """The person's active administrator appointments, over every organisation."""
+        stmt = self._administrators().where(
+            administrators.c.person_id == person_id, administrators.c.removed_at.is_(None)
+        )
+        return [rows.administrator_from_row(r) for r in await self._all(stmt)]
+
+    async def add_administrator(self, admin: Administrator) -> None:
+        await self._exec(insert(administrators).values(rows.administrator_values(admin)))
+
+    async def save_administrator(self, admin: Administrator) -> None:
+        values = rows.administrator_values(admin)
+        result = await self._exec(
+            update(administrators).where(administrators.c.id == admin.id).values(values)
+        )
+        if result.rowcount == 0:
+            raise NotFound("unknown_administrator", "id")
+
+    # --- grants ------------------------------------------------------------------------------
+
+    async def get_grant(self, grant_id: str) -> Grant | None:
+        row = await self._one(select(grants).where(grants.c.id == grant_id))
+        return None if row is None else rows.grant_from_row(row)
+
+    async def grants(
+        self,
+        *,
+        person_id: str | None = None,
+        organisation_id: str | None = None,
+        role: str | None = None,
+        measure: str | None = None,
+    ) -> list[Grant]:
+        stmt = select(grants).order_by(grants.c.granted_at, grants.c.id)
+        for column, value in (
+            (grants.c.person_id, person_id),
+            (grants.c.organisation_id, organisation_id),
+            (grants.c.role, role),
+            (grants.c.measure, measure),
+        ):
+            if value is not None:
+                stmt = stmt.where(column == value)
+        return [rows.grant_from_row(r) for r in await self._all(stmt)]
+
+    async def add_grant(self, grant: Grant) -> None:
+        await self._exec(insert(grants).values(rows.grant_values(grant)))
+
+    async def save_grant(self, grant: Grant, *, expected_version: int) -> None:
+        """Compare-and-set on ``version``: refused with ``version_conflict`` if someone changed it first."""
+        stmt = (
+            update(grants)
+            .where(grants.c.id == grant.id, grants.c.version == expected_version)
+            .values(rows.grant_values(grant))
+        )
+        if (await self._exec(stmt)).rowcount == 1:
+            return
+        current = (await self._exec(select(grants.c.version).where(grants.c.id == grant.id))).scalar()
+        if current is None:
+            raise NotFound("unknown_grant", "id")
+        raise Conflict("version_conflict", "version", actual=current)
+
+    # --- change log and audit ----------------------------------------------------------------
+
+    async def record(self, *, kind: str, entity: str, entity_id: str, data: dict, actor: str | None) -> int:
+        bump = update(revision_counter).where(_COUNTER).values(value=revision_counter.c.value + 1)
+        revision: int = (await self._exec(bump.returning(revision_counter.c.value))).scalar_one()
+        values = {
+            "revision": revision,
+            "at": self._clock.now(),
+            "kind": kind,
+            "entity": entity,
+            "entity_id": entity_id,
+            "actor": actor,
+            "data": data,
+        }
+        await self._exec(insert(changes).values(values))
+        return revision
+
+    async def changes(
+        self, *, entity: str | None = None, entity_id: str | None = None, after: int = 0, limit: int = 100
+    ) -> list[Change]:
+        stmt = select(changes).where(changes.c.revision > after).order_by(changes.c.revision).limit(limit)
+        if entity is not None:
+            stmt = stmt.where(changes.c.entity == entity)
+        if entity_id is not None:
+            stmt = stmt.where(changes.c.entity_id == entity_id)
+        return [rows.change_from_row(r) for r in await self._all(stmt)]
+
+    async def latest_revision(self) -> int:
+        return int((await self._exec(select(revision_counter.c.value).where(_COUNTER))).scalar_one())
+
+    async def audit(self, event: AuditEvent) -> None:
+        await self._exec(insert(audit_events).values(rows.audit_values(event)))
+
+    async def audit_events(
+        self, *, organisation_id: str | None = None, after_id: int = 0, limit: int = 100
+    ) -> list[tuple[int, AuditEvent]]:
+        stmt = (
+            select(audit_events).where(audit_events.c.id > after_id).order_by(audit_events.c.id).limit(limit)
+        )
+        if organisation_id is not None:
+            stmt = stmt.where(audit_events.c.organisation_id == organisation_id)
+        return [rows.audit_from_row(r) for r in await self._all(stmt)]
