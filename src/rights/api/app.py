@@ -1,0 +1,99 @@
+"""The HTTP application, built by :func:`create_app` from settings (no import-time side effects)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+
+from rights import __version__
+from rights.api.middleware import RequestContextMiddleware
+from rights.api.permissions import Permission
+from rights.api.problems import EXCEPTION_HANDLERS
+from rights.api.routes.deps import DEPENDENCIES
+from rights.api.routes.grants import CheckController, GrantController
+from rights.api.routes.misc import AuditController, CatalogueController, HealthController, HelplineController
+from rights.api.routes.organisations import OrganisationController
+from rights.api.routes.persons import PersonController
+from rights.api.security import authorize, ensure_every_route_declares_permission
+from rights.api.tokens import TokenVerifier
+from rights.domain.catalogue import Catalogue
+from rights.domain.ports import Clock, Store
+from rights.domain.services import build_services
+from rights.settings import Settings
+
+
+class MetricsController(PrometheusController):
+    path = "/metrics"
+    opt = {"permission": Permission.PUBLIC}
+    include_in_schema = False
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    catalogue: Catalogue | None = None,
+    clock: Clock | None = None,
+) -> Litestar:
+    """Wire the ports into the use cases and the use cases into routes."""
+    if store is None:
+        from rights.storage import create_store
+
+        store = create_store(settings.database)
+    if catalogue is None:
+        from rights.policies import default_policies_dir, load_catalogue
+
+        catalogue = load_catalogue(settings.policies_dir or default_policies_dir())
+    services = build_services(store, catalogue, clock)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await services.core.store.close()
+
+    openapi = OpenAPIConfig(
+        title="rights",
+        version=__version__,
+        description="Who may act for which organisation, with which right, on which measure.",
+        path="/schema",
+        render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"]), YamlRenderPlugin()],
+        openapi_router=Router(path="/schema", route_handlers=[], opt={"permission": Permission.PUBLIC}),
+        components=Components(
+            security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
+        ),
+        security=[{"bearer": []}],
+    )
+    prometheus = PrometheusConfig(app_name="rights", group_path=True, exclude=["/metrics"])
+    app = Litestar(
+        route_handlers=[
+            OrganisationController,
+            PersonController,
+            GrantController,
+            CheckController,
+            HelplineController,
+            AuditController,
+            CatalogueController,
+            HealthController,
+            MetricsController,
+        ],
+        dependencies=DEPENDENCIES,
+        guards=[authorize],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        middleware=[RequestContextMiddleware, prometheus.middleware],
+        openapi_config=openapi,
+        lifespan=[lifespan],
+        state=State({"services": services, "verifier": TokenVerifier(settings), "settings": settings}),
+        request_max_body_size=settings.max_body_bytes,
+        debug=False,
+    )
+    ensure_every_route_declares_permission(app)
+    return app

@@ -1,0 +1,142 @@
+"""One error table at the edge: every refusal becomes an RFC 9457 problem.
+
+A problem carries a stable machine-readable ``code``, the offending ``field`` (when there is one), the
+message in Dutch and English and the request id. An unexpected error shows only the request id.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import structlog
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from rights.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+
+PROBLEM_JSON = "application/problem+json"
+
+STATUS_BY_KIND: dict[type[DomainError], int] = {
+    InvalidInput: 422,
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+}
+
+# Codes and bilingual texts for the framework's own refusals.
+HTTP_CODES: dict[int, tuple[str, str, str]] = {
+    400: ("invalid_request", "De aanvraag is ongeldig.", "The request is invalid."),
+    401: ("unauthenticated", "Aanmelden is vereist (Bearer-token).", "Authentication required (bearer token)."),
+    403: ("forbidden", "U mag dit niet doen.", "You are not allowed to do this."),
+    404: ("not_found", "Niet gevonden.", "Not found."),
+    405: ("method_not_allowed", "Deze methode is niet toegelaten.", "Method not allowed."),
+    413: ("body_too_large", "De aanvraag is te groot.", "The request body is too large."),
+    429: ("too_many_requests", "Te veel aanvragen; probeer later opnieuw.", "Too many requests; try again later."),
+}
+
+_LOCATION = re.compile(r" - at `\$\.?([^`]*)`")
+_UNKNOWN_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]*)`")
+
+
+def problem(
+    request: Request,
+    *,
+    status: int,
+    code: str,
+    message_nl: str,
+    message_en: str,
+    field: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": f"urn:rights:problem:{code}",
+        "title": message_en,
+        "status": status,
+        "detail": message_en,
+        "code": code,
+        "field": field,
+        "message_nl": message_nl,
+        "message_en": message_en,
+        "instance": request.url.path,
+        "request_id": request.scope.get("state", {}).get("request_id"),
+    }
+    if errors:
+        body["errors"] = errors
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def domain_error_handler(request: Request, exc: DomainError) -> Response:
+    status = next((s for cls, s in STATUS_BY_KIND.items() if isinstance(exc, cls)), 400)
+    return problem(
+        request, status=status, code=exc.code, field=exc.field, message_nl=exc.message_nl, message_en=exc.message_en
+    )
+
+
+def _field_of(item: dict[str, Any]) -> str | None:
+    key = item.get("key")
+    message = str(item.get("message", ""))
+    located = _LOCATION.search(message)
+    where = located.group(1) if located else ""
+    unknown = _UNKNOWN_FIELD.search(message)
+    if unknown:
+        return f"{where}.{unknown.group(1)}" if where else unknown.group(1)
+    if where:
+        return where
+    if key and key != "data":
+        return str(key).removeprefix("data.")
+    return None
+
+
+def validation_handler(request: Request, exc: ValidationException) -> Response:
+    """Malformed JSON, wrong shapes, unknown fields and bad parameters: 400 naming each field."""
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    errors = [
+        {"field": _field_of(item), "message": _LOCATION.sub("", str(item.get("message", ""))), "source": item.get("source")}
+        for item in extra
+        if isinstance(item, dict)
+    ]
+    field = next((e["field"] for e in errors if e["field"]), None)
+    first = errors[0]["message"] if errors else "invalid request"
+    return problem(
+        request,
+        status=400,
+        code="invalid_request",
+        field=field,
+        message_nl=f"Ongeldige aanvraag: {first}" + (f" (veld '{field}')" if field else ""),
+        message_en=f"Invalid request: {first}" + (f" (field '{field}')" if field else ""),
+        errors=errors or None,
+    )
+
+
+def http_error_handler(request: Request, exc: HTTPException) -> Response:
+    code, nl, en = HTTP_CODES.get(exc.status_code, ("http_error", "Fout.", "Error."))
+    headers = {"WWW-Authenticate": 'Bearer realm="rights"'} if exc.status_code == 401 else None
+    if exc.status_code in (400, 401, 403) and exc.detail and exc.detail not in ("Unauthorized", "Forbidden",
+                                                                                  "Bad Request"):
+        en = f"{en} {exc.detail}"
+    return problem(request, status=exc.status_code, code=code, message_nl=nl, message_en=en, headers=headers)
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response:
+    structlog.get_logger("rights.api").error("internal_error", exc_info=exc, path=request.url.path)
+    request_id = request.scope.get("state", {}).get("request_id")
+    return problem(
+        request,
+        status=HTTP_500_INTERNAL_SERVER_ERROR,
+        code="internal_error",
+        message_nl=f"Interne fout; vermeld aanvraag-id {request_id}.",
+        message_en=f"Internal error; quote request id {request_id}.",
+    )
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error_handler,
+    ValidationException: validation_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}
+
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "MediaType", "problem"]

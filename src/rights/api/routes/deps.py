@@ -1,0 +1,29 @@
+"""Dependencies every route may ask for: the use cases and the authenticated caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from rights.domain.ports import Caller
+from rights.domain.services import Services
+
+
+def provide_services(state: State) -> Services:
+    return state.services
+
+
+def provide_caller(request: Request) -> Caller:
+    return request.scope["user"]
+
+
+DEPENDENCIES = {
+    "services": Provide(provide_services, sync_to_thread=False),
+    "caller": Provide(provide_caller, sync_to_thread=False),
+}
+
+Limit = Annotated[int, Parameter(ge=1, le=500, description="Page size")]

@@ -1,0 +1,81 @@
+"""Helpline lookup, audit trail, catalogue, health and readiness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Response, get
+from litestar.params import Parameter
+
+from rights.api.permissions import Permission
+from rights.api.routes.deps import Limit
+from rights.api.schemas import helpline_card_out
+from rights.domain.ports import Caller
+from rights.domain.services import Services
+
+
+class HelplineController(Controller):
+    path = "/v1/helpline"
+    tags = ["helpline"]
+
+    @get("/lookup", opt={"permission": Permission.HELPLINE_LOOKUP})
+    async def lookup(
+        self,
+        services: Services,
+        caller: Caller,
+        q: str = Parameter(query="q", min_length=2, max_length=200),
+        limit: int = Parameter(query="limit", ge=1, le=50, default=10),
+    ) -> dict[str, Any]:
+        """Organisations matching any identifier or part of the name, with who administers them."""
+        cards = await services.helpline.lookup(caller, q, limit=limit)
+        return {"items": [helpline_card_out(c, services.core.catalogue) for c in cards]}
+
+
+class AuditController(Controller):
+    path = "/v1/audit"
+    tags = ["audit"]
+
+    @get("/", opt={"permission": Permission.AUDIT_READ})
+    async def events(
+        self,
+        services: Services,
+        caller: Caller,
+        organisation: str | None = Parameter(query="organisation", default=None, max_length=64),
+        after: int = Parameter(query="after", ge=0, default=0),
+        limit: Limit = 100,
+    ) -> dict[str, Any]:
+        rows = await services.audit_events(caller, organisation_id=organisation, after_id=after, limit=limit)
+        return {
+            "items": [{"id": i, **msgspec.to_builtins(e)} for i, e in rows],
+            "next_after": rows[-1][0] if rows else None,
+        }
+
+
+class CatalogueController(Controller):
+    path = "/v1/catalogue"
+    tags = ["catalogue"]
+
+    @get("/", opt={"permission": Permission.CATALOGUE_READ})
+    async def catalogue(self, services: Services) -> dict[str, Any]:
+        cat = services.core.catalogue
+        return {
+            "applications": [msgspec.to_builtins(a) for a in cat.applications.values()],
+            "organisation_types": [msgspec.to_builtins(p) for p in cat.org_types.values()],
+        }
+
+
+class HealthController(Controller):
+    tags = ["operations"]
+
+    @get("/healthz", opt={"permission": Permission.PUBLIC})
+    async def healthz(self) -> dict[str, str]:
+        return {"status": "ok"}
+
+    @get("/readyz", opt={"permission": Permission.PUBLIC})
+    async def readyz(self, services: Services) -> Response[dict[str, Any]]:
+        try:
+            await services.core.store.ping()
+        except Exception:  # noqa: BLE001 - readiness reports, it does not raise
+            return Response({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        return Response({"status": "ready", "database": "ok"})

@@ -1,0 +1,154 @@
+"""/v1/organisations: the organisation register, its administrators, legal representatives and staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, delete, get, patch, post
+from litestar.params import Parameter
+
+from rights.api.permissions import Permission
+from rights.api.routes.deps import Limit
+from rights.api.schemas import entry_out, grant_out, organisation_out, work_relation_out
+from rights.domain.commands import (
+    Appointment,
+    EndWorkRelation,
+    NewLegalRepresentative,
+    NewOrganisation,
+    NewWorkRelation,
+    OrganisationUpdate,
+    Removal,
+    StatusChange,
+)
+from rights.domain.model import ContactCard, OrgStatus, OrgType
+from rights.domain.ports import Caller
+from rights.domain.services import Services
+from rights.domain.services.base import is_active_admin
+
+
+class OrganisationController(Controller):
+    path = "/v1/organisations"
+    tags = ["organisations"]
+
+    @post("/", opt={"permission": Permission.ORGANISATIONS_WRITE})
+    async def create(self, data: NewOrganisation, services: Services, caller: Caller) -> dict[str, Any]:
+        w = await services.organisations.create(caller, data)
+        return {"revision": w.revision, "organisation": organisation_out(w.value, services.core.catalogue)}
+
+    @get("/", opt={"permission": Permission.ORGANISATIONS_READ})
+    async def list_organisations(
+        self,
+        services: Services,
+        caller: Caller,
+        org_type: OrgType | None = Parameter(query="type", default=None),
+        identifier: str | None = Parameter(query="identifier", default=None, max_length=40),
+        cursor: str | None = Parameter(query="cursor", default=None, max_length=64),
+        limit: Limit = 50,
+    ) -> dict[str, Any]:
+        """List in a stable order (paging by cursor), or find one by any identifier form."""
+        cat = services.core.catalogue
+        if identifier is not None:
+            org = await services.organisations.get(caller, identifier)
+            return {"items": [organisation_out(org, cat)], "next_cursor": None}
+        orgs = await services.organisations.list(caller, org_type=org_type, after=cursor, limit=limit + 1)
+        more = len(orgs) > limit
+        orgs = orgs[:limit]
+        return {"items": [organisation_out(o, cat) for o in orgs], "next_cursor": orgs[-1].id if more else None}
+
+    @get("/{org:str}", opt={"permission": Permission.ORGANISATIONS_READ})
+    async def read(self, org: str, services: Services, caller: Caller) -> Any:
+        return organisation_out(await services.organisations.get(caller, org), services.core.catalogue)
+
+    @patch("/{org:str}", opt={"permission": Permission.ORGANISATIONS_WRITE})
+    async def update(self, org: str, data: OrganisationUpdate, services: Services, caller: Caller) -> dict[str, Any]:
+        w = await services.organisations.update(caller, org, data)
+        return {"revision": w.revision, "organisation": organisation_out(w.value, services.core.catalogue)}
+
+    async def _status(self, org: str, status: OrgStatus, data: StatusChange | None, services: Services, caller: Caller):
+        w = await services.organisations.set_status(caller, org, status, data or StatusChange())
+        return {"revision": w.revision, "organisation": organisation_out(w.value, services.core.catalogue)}
+
+    @post("/{org:str}/freeze", status_code=200, opt={"permission": Permission.ORGANISATIONS_WRITE})
+    async def freeze(self, org: str, services: Services, caller: Caller, data: StatusChange | None = None) -> dict[str, Any]:
+        return await self._status(org, OrgStatus.FROZEN, data, services, caller)
+
+    @post("/{org:str}/unfreeze", status_code=200, opt={"permission": Permission.ORGANISATIONS_WRITE})
+    async def unfreeze(
+        self, org: str, services: Services, caller: Caller, data: StatusChange | None = None
+    ) -> dict[str, Any]:
+        return await self._status(org, OrgStatus.ACTIVE, data, services, caller)
+
+    @post("/{org:str}/cease", status_code=200, opt={"permission": Permission.ORGANISATIONS_WRITE})
+    async def cease(self, org: str, services: Services, caller: Caller, data: StatusChange | None = None) -> dict[str, Any]:
+        return await self._status(org, OrgStatus.CEASED, data, services, caller)
+
+    # --- legal representatives and administrators -------------------------------------------
+
+    @post("/{org:str}/legal-representatives", opt={"permission": Permission.ORGANISATIONS_WRITE})
+    async def add_legal_representative(
+        self, org: str, data: NewLegalRepresentative, services: Services, caller: Caller
+    ) -> dict[str, Any]:
+        w = await services.people.add_legal_representative(caller, org, data)
+        return {"revision": w.revision, "legal_representative": {"organisation_id": w.value.organisation_id,
+                                                                  "person_id": w.value.person_id}}
+
+    @get("/{org:str}/administrators", opt={"permission": Permission.PEOPLE_READ})
+    async def administrators(self, org: str, services: Services, caller: Caller) -> dict[str, Any]:
+        entries = await services.people.administrators(caller, org)
+        show = caller.platform_admin
+        if not show and entries:
+            async with services.core.store.read() as tx:
+                show = await is_active_admin(tx, entries[0].administrator.organisation_id, caller.person_id) is not None
+        return {"items": [entry_out(e, show_contact=show) for e in entries]}
+
+    @post("/{org:str}/administrators", opt={"permission": Permission.PEOPLE_MANAGE})
+    async def appoint(self, org: str, data: Appointment, services: Services, caller: Caller) -> dict[str, Any]:
+        w = await services.people.appoint(caller, org, data)
+        return {"revision": w.revision, "administrator": {"id": w.value.id, "person_id": w.value.person_id,
+                                                           "organisation_id": w.value.organisation_id,
+                                                           "main": w.value.main}}
+
+    @delete("/{org:str}/administrators/{person:str}", status_code=200, opt={"permission": Permission.PEOPLE_MANAGE})
+    async def remove(
+        self,
+        org: str,
+        person: str,
+        services: Services,
+        caller: Caller,
+        reason: str = Parameter(query="reason", default="", max_length=1000),
+    ) -> dict[str, Any]:
+        w = await services.people.remove(caller, org, person, Removal(reason=reason))
+        return {"revision": w.revision, "administrator": {"id": w.value.id, "removed_at": w.value.removed_at}}
+
+    @patch("/{org:str}/administrators/{person:str}/contact", opt={"permission": Permission.PEOPLE_MANAGE})
+    async def contact(
+        self, org: str, person: str, data: ContactCard, services: Services, caller: Caller
+    ) -> dict[str, Any]:
+        w = await services.people.update_contact(caller, org, person, data)
+        return {"revision": w.revision, "administrator": {"id": w.value.id, "disclose": w.value.contact.disclose}}
+
+    # --- work relations and grants ----------------------------------------------------------
+
+    @get("/{org:str}/work-relations", opt={"permission": Permission.PEOPLE_MANAGE})
+    async def work_relations(self, org: str, services: Services, caller: Caller) -> dict[str, Any]:
+        rows = await services.people.work_relations(caller, org)
+        return {"items": [work_relation_out(w, p) for w, p in rows]}
+
+    @post("/{org:str}/work-relations", opt={"permission": Permission.PEOPLE_MANAGE})
+    async def add_work_relation(
+        self, org: str, data: NewWorkRelation, services: Services, caller: Caller
+    ) -> dict[str, Any]:
+        w = await services.people.add_work_relation(caller, org, data)
+        return {"revision": w.revision, "work_relation": work_relation_out(w.value)}
+
+    @post("/{org:str}/work-relations/{relation:str}/end", status_code=200, opt={"permission": Permission.PEOPLE_MANAGE})
+    async def end_work_relation(
+        self, org: str, relation: str, services: Services, caller: Caller, data: EndWorkRelation | None = None
+    ) -> dict[str, Any]:
+        w = await services.people.end_work_relation(caller, org, relation, data or EndWorkRelation())
+        return {"revision": w.revision, "work_relation": work_relation_out(w.value)}
+
+    @get("/{org:str}/grants", opt={"permission": Permission.GRANTS_READ})
+    async def grants(self, org: str, services: Services, caller: Caller) -> dict[str, Any]:
+        now = services.core.now()
+        return {"items": [grant_out(g, now) for g in await services.grants.of_organisation(caller, org)]}

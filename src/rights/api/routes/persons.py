@@ -1,0 +1,77 @@
+"""/v1/persons: registering people, and what a person may do (the desk's view after login)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Response, get, post
+from litestar.params import Parameter
+
+from rights.api.permissions import Permission
+from rights.api.schemas import grant_out, organisation_out, person_out
+from rights.domain.commands import NewPerson, StatusChange
+from rights.domain.ports import Caller
+from rights.domain.services import Services
+
+
+class PersonController(Controller):
+    path = "/v1/persons"
+    tags = ["persons"]
+
+    @post("/", opt={"permission": Permission.PEOPLE_MANAGE})
+    async def register(self, data: NewPerson, services: Services, caller: Caller) -> Response[dict[str, Any]]:
+        written, created = await services.people.register(caller, data)
+        body = {"revision": written.revision, "created": created, "person": person_out(written.value, caller)}
+        return Response(body, status_code=201 if created else 200)
+
+    @get("/{person:str}", opt={"permission": Permission.PEOPLE_READ})
+    async def read(self, person: str, services: Services, caller: Caller) -> Any:
+        return person_out(await services.people.get(caller, person), caller)
+
+    @post("/{person:str}/freeze", status_code=200, opt={"permission": Permission.ORGANISATIONS_WRITE})
+    async def freeze(self, person: str, services: Services, caller: Caller, data: StatusChange | None = None) -> Any:
+        w = await services.people.set_frozen(caller, person, True, (data or StatusChange()).reason)
+        return {"revision": w.revision, "person": person_out(w.value, caller)}
+
+    @post("/{person:str}/unfreeze", status_code=200, opt={"permission": Permission.ORGANISATIONS_WRITE})
+    async def unfreeze(self, person: str, services: Services, caller: Caller, data: StatusChange | None = None) -> Any:
+        w = await services.people.set_frozen(caller, person, False, (data or StatusChange()).reason)
+        return {"revision": w.revision, "person": person_out(w.value, caller)}
+
+    @get("/{person:str}/grants", opt={"permission": Permission.GRANTS_READ})
+    async def grants(self, person: str, services: Services, caller: Caller) -> dict[str, Any]:
+        now = services.core.now()
+        return {"items": [grant_out(g, now) for g in await services.grants.of_person(caller, person)]}
+
+    @get("/{person:str}/organisations", opt={"permission": Permission.RIGHTS_LIST})
+    async def organisations(
+        self,
+        person: str,
+        services: Services,
+        caller: Caller,
+        role: str | None = Parameter(query="role", default=None, max_length=100),
+        measure: str | None = Parameter(query="measure", default=None, max_length=100),
+    ) -> dict[str, Any]:
+        """The organisations this person may act for now, with the rights that allow it."""
+        rights, revision = await services.checks.organisations_of(caller, person, role=role, measure=measure)
+        now = services.core.now()
+        cat = services.core.catalogue
+        return {
+            "revision": revision,
+            "items": [
+                {"organisation": organisation_out(r.organisation, cat), "grants": [grant_out(g, now) for g in r.grants]}
+                for r in rights
+            ],
+        }
+
+    @get("/{person:str}/claims", opt={"permission": Permission.RIGHTS_LIST})
+    async def claims(
+        self,
+        person: str,
+        services: Services,
+        caller: Caller,
+        application: str | None = Parameter(query="application", default=None, max_length=100),
+    ) -> dict[str, Any]:
+        """Active rights in the ACM/IDM claim form ``RoleCode[-context]:orgcode``."""
+        claims, revision = await services.checks.claims(caller, person, application=application)
+        return {"revision": revision, "claims": claims}

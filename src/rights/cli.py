@@ -1,0 +1,226 @@
+"""The ``rights`` command: one sub-command per concern, each a few lines calling the service.
+
+Imports happen inside the commands so ``rights --help`` stays fast and side-effect free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from rights.settings import Settings, SettingsError, load_settings
+
+DEMO_PRINCIPALS = (
+    # (label, kind, subject): subjects match seeds/demo.yaml
+    ("legal representative of Bakkerij Peeters (Bert)", "person", "80021412364"),
+    ("local administrator of Bakkerij Peeters (Sofie)", "person", "90112224486"),
+    ("employee of Bakkerij Peeters (An)", "person", "85073003328"),
+    ("1700 helpline operator", "helpline", "operator-demo"),
+    ("WSE-loket (service client, checks only)", "service", "wse-loket"),
+    ("platform administrator", "platform", "platform-demo"),
+)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return load_settings(os.environ, **overrides)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _services(settings: Settings):
+    from rights.domain.services import build_services
+    from rights.policies import default_policies_dir, load_catalogue
+    from rights.storage import create_store
+
+    catalogue = load_catalogue(settings.policies_dir or default_policies_dir())
+    return build_services(create_store(settings.database), catalogue)
+
+
+def _seeds_dir(settings: Settings) -> Path:
+    from rights.policies import default_policies_dir
+
+    return settings.seeds_dir or default_policies_dir().parent / "seeds"
+
+
+@click.group()
+def main() -> None:
+    """rights: who may act for which organisation, with which right, on which measure."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the latest schema."""
+    from rights.storage.migrate import upgrade_sync
+
+    settings = _settings()
+    upgrade_sync(settings.database)
+    click.echo("database is at the latest revision")
+
+
+async def _seed(settings: Settings, only_if_empty: bool) -> dict[str, int] | None:
+    services = _services(settings)
+    try:
+        if only_if_empty:
+            async with services.core.store.read() as tx:
+                if await tx.latest_revision() > 0:
+                    return None
+        return await _seed_with(services, settings)
+    finally:
+        await services.core.store.close()
+
+
+async def _seed_with(services, settings: Settings) -> dict[str, int]:
+    from rights.seeding import seed_directory
+
+    return await seed_directory(services, _seeds_dir(settings))
+
+
+@main.command()
+def seed() -> None:
+    """Load the demo data (idempotent: a second run changes nothing)."""
+    settings = _settings()
+    if settings.production:
+        raise click.ClickException("demo seeds are refused in production")
+    counts = asyncio.run(_seed(settings, only_if_empty=False)) or {}
+    click.echo("created: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@main.command()
+@click.option("--as", "as_", required=True, help="person:NRN | helpline:NAME | service:CLIENT | platform:NAME")
+@click.option("--ttl", default=12 * 3600, show_default=True, help="Lifetime in seconds")
+def token(as_: str, ttl: int) -> None:
+    """Mint a development token (only with a development key, never in production)."""
+    from rights.api.tokens import TokenError, mint_dev_token
+    from rights.domain.ports import PrincipalKind
+
+    kinds = {"person": PrincipalKind.PERSON, "helpline": PrincipalKind.HELPLINE, "service": PrincipalKind.SERVICE,
+             "platform": PrincipalKind.PLATFORM_ADMIN}
+    kind, _, subject = as_.partition(":")
+    if kind not in kinds or not subject:
+        raise click.BadParameter("use person:NRN, helpline:NAME, service:CLIENT or platform:NAME", param_hint="--as")
+    try:
+        click.echo(mint_dev_token(_settings(), kinds[kind], subject, ttl_seconds=ttl))
+    except (TokenError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+@click.option("--person", required=True, help="National register number or person id")
+@click.option("--organisation", required=True, help="Any identifier form or organisation id")
+@click.option("--role", required=True)
+@click.option("--measure", default=None)
+def check(person: str, organisation: str, role: str, measure: str | None) -> None:
+    """Ask the question the desk asks, directly against the database."""
+    from rights.domain.commands import CheckQuestion
+    from rights.domain.errors import DomainError
+    from rights.domain.ports import Caller, PrincipalKind
+
+    async def run() -> None:
+        services = _services(_settings())
+        try:
+            caller = Caller(kind=PrincipalKind.PLATFORM_ADMIN, subject="cli")
+            answer = await services.checks.check(
+                caller, CheckQuestion(person=person, organisation=organisation, role=role, measure=measure)
+            )
+        finally:
+            await services.core.store.close()
+        verdict = "ALLOWED" if answer.decision.allowed else "DENIED"
+        click.echo(f"{verdict} ({answer.decision.reason}) at revision {answer.revision}")
+        if not answer.decision.allowed:
+            sys.exit(1)
+
+    try:
+        asyncio.run(run())
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.field}: {exc.message_en}") from None
+
+
+@main.group()
+def policy() -> None:
+    """The rights catalogue in policies/."""
+
+
+@policy.command("test")
+@click.option("--dir", "directory", type=click.Path(path_type=Path), default=None, help="policies directory")
+def policy_test(directory: Path | None) -> None:
+    """Validate the policy files and run their test cases."""
+    from rights.policies import PolicyError, default_policies_dir, load_catalogue
+    from rights.policies.testing import run_policy_tests
+
+    directory = directory or _settings().policies_dir or default_policies_dir()
+    try:
+        catalogue = load_catalogue(directory)
+        results = run_policy_tests(directory, catalogue)
+    except PolicyError as exc:
+        raise click.ClickException(str(exc)) from None
+    failed = [r for r in results if not r.passed]
+    for r in failed:
+        click.echo(f"FAIL {r.file} :: {r.name}: expected {r.expected}, got {r.actual}")
+    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--host", default=None)
+@click.option("--port", default=None, type=int)
+def serve(host: str | None, port: int | None) -> None:
+    """Run the HTTP service. In development: create, migrate and seed the database, print demo tokens."""
+    import uvicorn
+
+    from rights.api.app import create_app
+    from rights.logging import configure_logging
+    from rights.storage.migrate import upgrade_sync
+
+    settings = _settings(host=host, port=port)
+    configure_logging(settings.log_level, settings.log_format)
+    if not settings.production:
+        from rights.api.tokens import ensure_dev_key
+
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        ensure_dev_key(settings.dev_signing_key)  # type: ignore[arg-type]
+    upgrade_sync(settings.database)
+    if not settings.production and settings.seed_when_empty:
+        counts = asyncio.run(_seed(settings, only_if_empty=True))
+        if counts:
+            click.echo("loaded demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if not settings.production:
+        _print_welcome(settings)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)
+
+
+def _print_welcome(settings: Settings) -> None:
+    from rights.api.tokens import mint_dev_token
+    from rights.domain.ports import PrincipalKind
+
+    kinds = {"person": PrincipalKind.PERSON, "helpline": PrincipalKind.HELPLINE, "service": PrincipalKind.SERVICE,
+             "platform": PrincipalKind.PLATFORM_ADMIN}
+    base = settings.base_url
+    click.echo(f"\nrights {settings.environment.value} — database {settings.database}")
+    click.echo(f"  API        {base}/v1/...")
+    click.echo(f"  OpenAPI    {base}/schema  (also /schema/openapi.yaml)")
+    click.echo(f"  health     {base}/healthz   metrics {base}/metrics")
+    click.echo("\nDEMO tokens (development key; valid 12 hours):")
+    tokens = {}
+    for label, kind, subject in DEMO_PRINCIPALS:
+        tokens[kind + subject] = tok = mint_dev_token(settings, kinds[kind], subject)
+        click.echo(f"\n  # {label}\n  {kind.upper()}_{subject.replace('-', '_').upper()}={tok}")
+    svc = tokens["servicewse-loket"]
+    helpline = tokens["helplineoperator-demo"]
+    click.echo("\nTry:")
+    click.echo(
+        f"  curl -s -X POST {base}/v1/check -H 'Authorization: Bearer {svc}' -H 'Content-Type: application/json' "
+        "-d '{\"person\":\"85073003328\",\"organisation\":\"BE 0456.789.141\","
+        "\"role\":\"DWSEOrganisatieverantwoordelijke\",\"measure\":\"VOP\"}'"
+    )
+    click.echo(f"  curl -s '{base}/v1/helpline/lookup?q=bakkerij%20peeters' -H 'Authorization: Bearer {helpline}'\n")

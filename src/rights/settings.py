@@ -1,0 +1,130 @@
+"""Settings: one frozen object built from an environment mapping by :func:`load_settings`.
+
+Nothing reads the environment at import time; tests build their own Settings. Every variable is listed
+in docs/settings.md.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+
+
+class Environment(enum.StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class SettingsError(ValueError):
+    pass
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    policies_dir: Path | None = None
+    seeds_dir: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""
+    log_format: str = "auto"  # auto | console | json
+    log_level: str = "INFO"
+    max_body_bytes: int = 256 * 1024
+    # Development only: a PEM private key that `rights token` signs demo tokens with.
+    dev_signing_key: Path | None = None
+    dev_issuer: str = "rights-dev"
+    # Production: the OpenID Connect issuer whose tokens we accept.
+    oidc_issuer: str = ""
+    oidc_audience: str = "rights"
+    oidc_jwks_file: Path | None = None
+    oidc_jwks_url: str = ""
+    oidc_algorithms: tuple[str, ...] = ("RS256", "ES256", "EdDSA")
+    clock_skew_seconds: int = 60
+    roles_claim: str = "roles"
+    helpline_role: str = "rights:helpline"
+    platform_admin_role: str = "rights:platform-admin"
+    check_scope: str = "rights:check"
+    seed_when_empty: bool = True
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{(self.data_dir / 'rights.db').resolve()}"
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    def validate(self) -> Settings:
+        if self.production:
+            if self.dev_signing_key is not None:
+                raise SettingsError("RIGHTS_DEV_SIGNING_KEY must not be set in production")
+            if not self.oidc_issuer or not (self.oidc_jwks_file or self.oidc_jwks_url):
+                raise SettingsError("production needs RIGHTS_OIDC_ISSUER and RIGHTS_OIDC_JWKS_FILE or _URL")
+            if self.database.startswith("sqlite"):
+                raise SettingsError("production needs RIGHTS_DATABASE_URL pointing at PostgreSQL")
+        if self.log_format not in ("auto", "console", "json"):
+            raise SettingsError("RIGHTS_LOG_FORMAT must be auto, console or json")
+        return self
+
+
+_ENV = {
+    "environment": "RIGHTS_ENV",
+    "data_dir": "RIGHTS_DATA_DIR",
+    "database_url": "RIGHTS_DATABASE_URL",
+    "policies_dir": "RIGHTS_POLICIES_DIR",
+    "seeds_dir": "RIGHTS_SEEDS_DIR",
+    "host": "RIGHTS_HOST",
+    "port": "RIGHTS_PORT",
+    "public_url": "RIGHTS_PUBLIC_URL",
+    "log_format": "RIGHTS_LOG_FORMAT",
+    "log_level": "RIGHTS_LOG_LEVEL",
+    "max_body_bytes": "RIGHTS_MAX_BODY_BYTES",
+    "dev_signing_key": "RIGHTS_DEV_SIGNING_KEY",
+    "oidc_issuer": "RIGHTS_OIDC_ISSUER",
+    "oidc_audience": "RIGHTS_OIDC_AUDIENCE",
+    "oidc_jwks_file": "RIGHTS_OIDC_JWKS_FILE",
+    "oidc_jwks_url": "RIGHTS_OIDC_JWKS_URL",
+    "oidc_algorithms": "RIGHTS_OIDC_ALGORITHMS",
+    "clock_skew_seconds": "RIGHTS_CLOCK_SKEW_SECONDS",
+    "roles_claim": "RIGHTS_ROLES_CLAIM",
+    "helpline_role": "RIGHTS_HELPLINE_ROLE",
+    "platform_admin_role": "RIGHTS_PLATFORM_ADMIN_ROLE",
+    "check_scope": "RIGHTS_CHECK_SCOPE",
+    "seed_when_empty": "RIGHTS_SEED_WHEN_EMPTY",
+}
+
+ENVIRONMENT_VARIABLES = tuple(_ENV.values())
+
+
+def load_settings(env: Mapping[str, str], **overrides: object) -> Settings:
+    """Build settings from an environment mapping (e.g. ``os.environ``); overrides win."""
+    raw: dict[str, object] = {}
+    for field, var in _ENV.items():
+        if var in env and env[var] != "":
+            value: object = env[var]
+            if field == "oidc_algorithms":
+                value = [a.strip() for a in env[var].split(",") if a.strip()]
+            raw[field] = value
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        settings = msgspec.convert(raw, Settings, strict=False, dec_hook=_dec_hook)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(f"invalid setting: {exc}") from None
+    if not settings.production and settings.dev_signing_key is None:
+        # Development signs demo tokens with a key kept beside the demo database.
+        settings = msgspec.structs.replace(settings, dev_signing_key=settings.data_dir / "dev-signing-key.pem")
+    return settings.validate()
+
+
+def _dec_hook(type_: type, obj: object) -> object:
+    if type_ is Path:
+        return Path(str(obj))
+    raise NotImplementedError
