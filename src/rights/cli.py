@@ -15,13 +15,18 @@ import click
 from rights.settings import Settings, SettingsError, load_settings
 
 DEMO_PRINCIPALS = (
-    # (label, kind, subject): subjects match seeds/demo.yaml
-    ("legal representative of Bakkerij Peeters (Bert)", "person", "80021412364"),
-    ("local administrator of Bakkerij Peeters (Sofie)", "person", "90112224486"),
-    ("employee of Bakkerij Peeters (An)", "person", "85073003328"),
-    ("1700 helpline operator", "helpline", "operator-demo"),
-    ("WSE-loket (service client, checks only)", "service", "wse-loket"),
-    ("platform administrator", "platform", "platform-demo"),
+    # (shell variable, who, kind, subject): the persons are those of seeds/demo.yaml
+    (
+        "BERT_TOKEN",
+        "Bert, legal representative and main administrator of Bakkerij Peeters",
+        "person",
+        "62110402174",
+    ),
+    ("SOFIE_TOKEN", "Sofie, local administrator of Bakkerij Peeters", "person", "90021714288"),
+    ("AN_TOKEN", "An, employee of Bakkerij Peeters who holds the VOP right", "person", "85073003328"),
+    ("HELPLINE_TOKEN", "a 1700 helpline operator", "helpline", "operator-demo"),
+    ("DESK_TOKEN", "the WSE-loket (service client: checks only)", "service", "wse-loket"),
+    ("PLATFORM_TOKEN", "a platform administrator", "platform", "platform-demo"),
 )
 
 
@@ -96,18 +101,26 @@ def seed() -> None:
 
 
 @main.command()
-@click.option("--as", "as_", required=True, help="person:NRN | helpline:NAME | service:CLIENT | platform:NAME")
+@click.option(
+    "--as", "as_", required=True, help="person:NRN | helpline:NAME | service:CLIENT | platform:NAME"
+)
 @click.option("--ttl", default=12 * 3600, show_default=True, help="Lifetime in seconds")
 def token(as_: str, ttl: int) -> None:
     """Mint a development token (only with a development key, never in production)."""
     from rights.api.tokens import TokenError, mint_dev_token
     from rights.domain.ports import PrincipalKind
 
-    kinds = {"person": PrincipalKind.PERSON, "helpline": PrincipalKind.HELPLINE, "service": PrincipalKind.SERVICE,
-             "platform": PrincipalKind.PLATFORM_ADMIN}
+    kinds = {
+        "person": PrincipalKind.PERSON,
+        "helpline": PrincipalKind.HELPLINE,
+        "service": PrincipalKind.SERVICE,
+        "platform": PrincipalKind.PLATFORM_ADMIN,
+    }
     kind, _, subject = as_.partition(":")
     if kind not in kinds or not subject:
-        raise click.BadParameter("use person:NRN, helpline:NAME, service:CLIENT or platform:NAME", param_hint="--as")
+        raise click.BadParameter(
+            "use person:NRN, helpline:NAME, service:CLIENT or platform:NAME", param_hint="--as"
+        )
     try:
         click.echo(mint_dev_token(_settings(), kinds[kind], subject, ttl_seconds=ttl))
     except (TokenError, ValueError) as exc:
@@ -196,31 +209,39 @@ def serve(host: str | None, port: int | None) -> None:
             click.echo("loaded demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     if not settings.production:
         _print_welcome(settings)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False
+    )
 
 
 def _print_welcome(settings: Settings) -> None:
     from rights.api.tokens import mint_dev_token
     from rights.domain.ports import PrincipalKind
 
-    kinds = {"person": PrincipalKind.PERSON, "helpline": PrincipalKind.HELPLINE, "service": PrincipalKind.SERVICE,
-             "platform": PrincipalKind.PLATFORM_ADMIN}
+    kinds = {
+        "person": PrincipalKind.PERSON,
+        "helpline": PrincipalKind.HELPLINE,
+        "service": PrincipalKind.SERVICE,
+        "platform": PrincipalKind.PLATFORM_ADMIN,
+    }
     base = settings.base_url
-    click.echo(f"\nrights {settings.environment.value} — database {settings.database}")
-    click.echo(f"  API        {base}/v1/...")
-    click.echo(f"  OpenAPI    {base}/schema  (also /schema/openapi.yaml)")
-    click.echo(f"  health     {base}/healthz   metrics {base}/metrics")
-    click.echo("\nDEMO tokens (development key; valid 12 hours):")
-    tokens = {}
-    for label, kind, subject in DEMO_PRINCIPALS:
-        tokens[kind + subject] = tok = mint_dev_token(settings, kinds[kind], subject)
-        click.echo(f"\n  # {label}\n  {kind.upper()}_{subject.replace('-', '_').upper()}={tok}")
-    svc = tokens["servicewse-loket"]
-    helpline = tokens["helplineoperator-demo"]
-    click.echo("\nTry:")
+    click.echo(f"\nrights ({settings.environment.value}) on {settings.database}")
+    click.echo(f"  API      {base}/v1/…")
+    click.echo(f"  OpenAPI  {base}/schema   (YAML: {base}/schema/openapi.yaml)")
+    click.echo(f"  health   {base}/healthz  {base}/readyz  metrics {base}/metrics")
+    click.echo("\nDEMO tokens, signed with the development key, valid 12 hours. Paste into a shell:\n")
+    for var, who, kind, subject in DEMO_PRINCIPALS:
+        click.echo(f"  # {who}")
+        click.echo(f"  export {var}={mint_dev_token(settings, kinds[kind], subject)}")
+    click.echo("\nThen ask what the WSE-loket asks (may An act for Bakkerij Peeters on the VOP?):\n")
     click.echo(
-        f"  curl -s -X POST {base}/v1/check -H 'Authorization: Bearer {svc}' -H 'Content-Type: application/json' "
-        "-d '{\"person\":\"85073003328\",\"organisation\":\"BE 0456.789.141\","
-        "\"role\":\"DWSEOrganisatieverantwoordelijke\",\"measure\":\"VOP\"}'"
+        f'  curl -s -X POST {base}/v1/check -H "Authorization: Bearer $DESK_TOKEN" '
+        '-H \'Content-Type: application/json\' -d \'{"person": "85073003328", '
+        '"organisation": "BE 0723.145.688", "role": "DWSEOrganisatieverantwoordelijke", '
+        '"measure": "VOP"}\''
     )
-    click.echo(f"  curl -s '{base}/v1/helpline/lookup?q=bakkerij%20peeters' -H 'Authorization: Bearer {helpline}'\n")
+    click.echo("\nor what the 1700 helpline asks (who administers Bakkerij Peeters?):\n")
+    click.echo(
+        f"  curl -s '{base}/v1/helpline/lookup?q=bakkerij%20peeters' -H \"Authorization: Bearer $HELPLINE_TOKEN\"\n"
+    )
+    click.echo("More in README.md. Stop with Ctrl-C.\n")

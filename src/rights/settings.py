@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated
 
 import msgspec
 
@@ -29,7 +30,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     policies_dir: Path | None = None
     seeds_dir: Path | None = None
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 8000
     public_url: str = ""
     log_format: str = "auto"  # auto | console | json
     log_level: str = "INFO"
@@ -118,7 +119,7 @@ def load_settings(env: Mapping[str, str], **overrides: object) -> Settings:
         settings = msgspec.convert(raw, Settings, strict=False, dec_hook=_dec_hook)
     except msgspec.ValidationError as exc:
         raise SettingsError(f"invalid setting: {exc}") from None
-    if not settings.production and settings.dev_signing_key is None:
+    if not settings.production and settings.dev_signing_key is None and not settings.oidc_issuer:
         # Development signs demo tokens with a key kept beside the demo database.
         settings = msgspec.structs.replace(settings, dev_signing_key=settings.data_dir / "dev-signing-key.pem")
     return settings.validate()

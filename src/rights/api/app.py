@@ -94,6 +94,7 @@ def create_app(
         state=State({"services": services, "verifier": TokenVerifier(settings), "settings": settings}),
         request_max_body_size=settings.max_body_bytes,
         debug=False,
+        logging_config=None,  # rights.logging configures structlog for the whole process
     )
     ensure_every_route_declares_permission(app)
     return app

@@ -46,7 +46,11 @@ def ensure_dev_key(path: Path) -> Path:
 
 
 def _load_private(path: Path) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TokenError(f"development key {path} cannot be read (run `rights serve` once to create it)") from exc
+    key = serialization.load_pem_private_key(data, password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise TokenError("development key must be Ed25519")
     return key

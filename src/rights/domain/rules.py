@@ -28,21 +28,22 @@ def ensure_may_appoint(
     main: bool,
 ) -> None:
     """Only a main local administrator appoints; a legal representative only themself, as main."""
+    actor = active_admin(admins, actor_person_id)
+    allowed = (
+        platform_admin
+        or (actor is not None and actor.main)
+        or (
+            actor_person_id is not None
+            and actor_person_id in set(legal_representatives)
+            and target_person_id == actor_person_id
+            and main
+        )
+    )
+    # Who is asking comes first: a refused caller learns nothing about who administers what.
+    if not allowed:
+        raise Forbidden("not_main_administrator")
     if active_admin(admins, target_person_id) is not None:
         raise Conflict("already_administrator", "person")
-    if platform_admin:
-        return
-    actor = active_admin(admins, actor_person_id)
-    if actor is not None and actor.main:
-        return
-    if (
-        actor_person_id is not None
-        and actor_person_id in set(legal_representatives)
-        and target_person_id == actor_person_id
-        and main
-    ):
-        return
-    raise Forbidden("not_main_administrator")
 
 
 def ensure_may_remove(
