@@ -1,0 +1,78 @@
+"""From a fresh data directory, `rights serve` migrates, seeds, and its printed token works in its printed curl."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+RIGHTS = Path(sys.executable).with_name("rights")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RIGHTS_")}
+    env.update(RIGHTS_DATA_DIR=str(tmp_path / "var"), RIGHTS_PORT=str(port), RIGHTS_LOG_FORMAT="json")
+    out = tmp_path / "stdout.txt"
+    with out.open("w") as stdout:
+        proc = subprocess.Popen([str(RIGHTS), "serve"], env=env, stdout=stdout, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"rights serve exited: {proc.stderr.read()}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        else:
+            pytest.fail("rights serve did not become ready")
+        yield port, out.read_text(), proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_printed_token_works_in_printed_curl(served) -> None:
+    port, printed, proc = served
+    assert f"http://127.0.0.1:{port}/schema" in printed
+    exports = dict(re.findall(r"export (\w+_TOKEN)=(\S+)", printed))
+    assert set(exports) == {"BERT_TOKEN", "SOFIE_TOKEN", "AN_TOKEN", "HELPLINE_TOKEN", "DESK_TOKEN", "PLATFORM_TOKEN"}
+    curls = [line.strip() for line in printed.splitlines() if line.strip().startswith("curl ")]
+    assert len(curls) == 2
+    env = {**os.environ, **exports}
+    check = subprocess.run(["bash", "-c", curls[0]], env=env, capture_output=True, text=True, timeout=30)
+    assert '"allowed":true' in check.stdout and '"reason":"granted"' in check.stdout, check.stdout
+    lookup = subprocess.run(["bash", "-c", curls[1]], env=env, capture_output=True, text=True, timeout=30)
+    assert "Bakkerij Peeters BV" in lookup.stdout and "Sofie Vermeulen" in lookup.stdout
+    # The demo tokens are real: a person's own claims, and a refusal for the wrong principal.
+    me = httpx.get(f"http://127.0.0.1:{port}/v1/persons/me/claims",
+                   headers={"Authorization": f"Bearer {exports['AN_TOKEN']}"})
+    assert "DWSEOrganisatieverantwoordelijke-VOP:0723145688" in me.json()["claims"]
+    denied = httpx.post(f"http://127.0.0.1:{port}/v1/grants", json={},
+                        headers={"Authorization": f"Bearer {exports['DESK_TOKEN']}"})
+    assert denied.status_code == 403
+    # The server's own log lines are JSON and carry no token or full national number.
+    proc.terminate()
+    proc.wait(timeout=15)
+    logs = proc.stderr.read()
+    assert '"event": "request"' in logs
+    assert exports["DESK_TOKEN"] not in logs and "85073003328" not in logs
