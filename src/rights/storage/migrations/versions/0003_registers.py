@@ -1,0 +1,26 @@
+"""Register imports: KBO, organisation register, schools (issue 4).
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-26
+
+Reserved in the chain so that work on several features can migrate independently; it is filled in
+by the feature that owns it. Plain SQLAlchemy types only (no imports from rights.storage).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0003"
+down_revision: str | Sequence[str] | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,26 @@
+"""LDAP directory sync state and provenance (issue 6).
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-26
+
+Reserved in the chain so that work on several features can migrate independently; it is filled in
+by the feature that owns it. Plain SQLAlchemy types only (no imports from rights.storage).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0005"
+down_revision: str | Sequence[str] | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
