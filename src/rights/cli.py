@@ -178,7 +178,9 @@ def policy_test(directory: Path | None) -> None:
         raise click.ClickException(str(exc)) from None
     failed = [r for r in results if not r.passed]
     for r in failed:
-        click.echo(f"FAIL {r.file} :: {r.name}: expected {r.expected}, got {r.actual}")
+        click.echo(f"FAIL {r.file} :: {r.name}")
+        for failure in r.failures():
+            click.echo(f"  {failure}")
     click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     if failed:
         sys.exit(1)

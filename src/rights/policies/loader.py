@@ -22,6 +22,7 @@ import msgspec
 import yaml
 
 from rights.domain.catalogue import Application, Catalogue, OrgTypePolicy, Role
+from rights.domain.identifiers import IdentifierKind
 from rights.domain.model import OrgType
 
 ORG_TYPES_FILE = "organisation-types.yaml"
@@ -153,6 +154,11 @@ def _check_org_types(policies: list[OrgTypePolicy]) -> None:
         if p.type in seen:
             raise PolicyError(file, f"$[{i}].type", f"organisation type '{p.type}' is described twice")
         seen.add(p.type)
+        for j, kind in enumerate(p.required_identifiers):
+            # An organisation has many establishment units: none of them can name or be required of it.
+            if kind is IdentifierKind.ESTABLISHMENT_NUMBER:
+                raise PolicyError(file, f"$[{i}].required_identifiers[{j}]",
+                                  "establishment_number cannot be required or used as organisation code")
         if p.code_identifier not in p.required_identifiers:
             raise PolicyError(
                 file,
