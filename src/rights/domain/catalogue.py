@@ -40,6 +40,8 @@ class Role(Strict, kw_only=True):
     max_validity_days: int
     default_validity_days: int
     self_grant: bool = False
+    # The right to act under mandates: its measures are the codes of the applications it covers.
+    executes_mandates: bool = False
     # Set on load: the application the role belongs to.
     application: str = ""
 
@@ -116,3 +118,8 @@ class Catalogue:
 
     def organisation_code(self, org: Organisation) -> str | None:
         return self.org_type(org.type).organisation_code(org)
+
+    @property
+    def mandate_executor(self) -> Role | None:
+        """The role whose holders act for mandators (measure = the application they act in)."""
+        return next((r for r in self.roles.values() if r.executes_mandates), None)

@@ -149,6 +149,54 @@ class Grant(msgspec.Struct, frozen=True, kw_only=True):
         return self.valid_from <= at < self.valid_until
 
 
+class Mandate(msgspec.Struct, frozen=True, kw_only=True):
+    """The mandator lets the holder act for it (e.g. a client and its accountancy firm).
+
+    It counts once both sides' administrators accepted it, within its validity, until either revokes.
+    ``applications`` scopes it; ``measures``, when not empty, narrows it further.
+    """
+
+    id: str
+    mandator_id: str
+    holder_id: str
+    applications: tuple[str, ...]
+    measures: tuple[str, ...] = ()
+    valid_from: datetime
+    valid_until: datetime | None = None
+    proposed_by: str
+    proposed_at: datetime
+    mandator_accepted_by: str | None = None
+    mandator_accepted_at: datetime | None = None
+    holder_accepted_by: str | None = None
+    holder_accepted_at: datetime | None = None
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
+    revoke_reason: str | None = None
+    version: int = 1
+
+    @property
+    def accepted_at(self) -> datetime | None:
+        if self.mandator_accepted_at is None or self.holder_accepted_at is None:
+            return None
+        return max(self.mandator_accepted_at, self.holder_accepted_at)
+
+    def covers(self, application: str, measure: str | None) -> bool:
+        return application in self.applications and (not self.measures or measure in self.measures)
+
+    def state_at(self, at: datetime) -> str:
+        """'active' or why not: not_accepted, not_yet_valid, expired, revoked."""
+        if self.revoked_at is not None and self.revoked_at <= at:
+            return "revoked"
+        accepted = self.accepted_at
+        if accepted is None or accepted > at:
+            return "not_accepted"
+        if at < self.valid_from:
+            return "not_yet_valid"
+        if self.valid_until is not None and at >= self.valid_until:
+            return "expired"
+        return "active"
+
+
 class Change(msgspec.Struct, frozen=True, kw_only=True):
     """One entry of the change log; ``revision`` grows by one with every committed write."""
 

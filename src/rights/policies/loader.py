@@ -144,7 +144,22 @@ def load_catalogue(directory: Path) -> Catalogue:
         for i, app in enumerate(apps):
             _check_application(rel, f"$[{i}]", app, by_type, app_seen, role_seen)
         applications.extend(apps)
+    _check_mandate_executor(applications, role_seen)
     return Catalogue(applications, policies)
+
+
+def _check_mandate_executor(applications: list[Application], role_files: dict[str, str]) -> None:
+    """At most one role executes mandates, and its measures name applications."""
+    codes = {a.code for a in applications}
+    executors = [(a, j, r) for a in applications for j, r in enumerate(a.roles) if r.executes_mandates]
+    for a, j, role in executors[1:]:
+        raise PolicyError(role_files[role.code], f"{a.code}.roles[{j}].executes_mandates",
+                          f"only one role may execute mandates ('{executors[0][2].code}' already does)")
+    for a, j, role in executors:
+        for k, m in enumerate(role.measures):
+            if m.code not in codes:
+                raise PolicyError(role_files[role.code], f"{a.code}.roles[{j}].measures[{k}].code",
+                                  f"'{m.code}' is not an application code")
 
 
 def _check_org_types(policies: list[OrgTypePolicy]) -> None:
