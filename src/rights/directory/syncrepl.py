@@ -1,0 +1,267 @@
+"""Incremental sync: RFC 4533 content synchronisation (python-ldap's ``ldap.syncrepl``), or polling on
+``modifyTimestamp`` when the server offers no syncprov.
+
+The consumer's callbacks only collect events; the async side commits them with the cookie that covers
+them (``sync.apply_batch``): the whole refresh phase as one batch, then one batch whenever the persist
+stream goes quiet. An event not yet committed is simply received again after a restart, because the
+server resumes from the last committed cookie; applying a batch is idempotent (the replica is state).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import suppress
+
+import ldap
+import msgspec
+import structlog
+from ldap.ldapobject import LDAPObject
+from ldap.syncrepl import SyncreplConsumer
+
+from rights.directory import state as st
+from rights.directory.client import (
+    UNAVAILABLE,
+    Backoff,
+    DirectoryUnavailable,
+    connect,
+    decode_attributes,
+    describe,
+    entry_uuid,
+    paged_search,
+    supports_syncrepl,
+)
+from rights.directory.mapping import Mapping
+from rights.directory.reconcile import Report
+from rights.directory.sync import STREAM, Batch, apply_batch, full_sync, record_error
+from rights.domain.services.base import Core
+
+log = structlog.get_logger("rights.directory")
+POLL_TIMEOUT = 0.3  # seconds without a message before a persist batch is committed
+TS = "ts:"  # cookie prefix of the modifyTimestamp fallback
+REFRESH_REQUIRED = 4096  # RFC 4533 e-syncRefreshRequired
+
+
+class Session:
+    """What one syncrepl search has delivered since the last commit."""
+
+    def __init__(self, cookie: str | None, uuid_name: str) -> None:
+        self.start_cookie = self.cookie = cookie
+        self.uuid_name = uuid_name
+        self.batch = Batch(upserts={}, deletes=set(), mode="syncrepl")
+        self.present: set[str] = set()
+        self.seen: set[str] = set()
+        self.refreshing = True
+        self.refresh_ended = False
+        self.received = 0  # entries and deletes delivered by the server (the tests read it)
+        self.dirty = False
+
+    def entry(self, dn: str, attrs: dict[str, list[bytes]], uuid: str) -> None:
+        self.received += 1
+        self.seen.add(uuid)
+        self.batch.upsert(uuid, dn, decode_attributes(attrs, self.uuid_name))
+        self.dirty = True
+
+    def delete(self, uuids: list[str]) -> None:
+        self.received += len(uuids)
+        for uuid in uuids:
+            self.batch.delete(uuid)
+        self.dirty = True
+
+    def present_(self, uuids: list[str] | None, refresh_deletes: bool) -> None:
+        if uuids is None:
+            if not refresh_deletes:  # end of a present phase: whatever was not presented is gone
+                self.batch.complete = set(self.present)
+            self.present = set()
+        elif refresh_deletes:
+            self.delete(uuids)
+        else:
+            self.present.update(uuids)
+            self.seen.update(uuids)
+
+    def set_cookie(self, cookie: str | bytes) -> None:
+        self.cookie = cookie.decode() if isinstance(cookie, bytes) else cookie
+        self.dirty = True
+
+    def end_refresh(self) -> None:
+        self.refreshing, self.refresh_ended = False, True
+        if self.start_cookie is None and self.batch.complete is None:
+            self.batch.complete = set(self.seen)  # a refresh from nothing is the complete picture
+
+    def take(self) -> Batch:
+        batch, self.batch = self.batch, Batch(upserts={}, deletes=set(), mode="syncrepl")
+        batch.cookie, self.dirty, self.refresh_ended = self.cookie, False, False
+        return batch
+
+
+class Consumer(LDAPObject, SyncreplConsumer):
+    def __init__(self, uri: str, session: Session) -> None:
+        super().__init__(uri)
+        self.session = session
+
+    def syncrepl_get_cookie(self):
+        return self.session.cookie
+
+    def syncrepl_set_cookie(self, cookie):
+        self.session.set_cookie(cookie)
+
+    def syncrepl_entry(self, dn, attributes, uuid):
+        self.session.entry(dn, attributes, uuid)
+
+    def syncrepl_delete(self, uuids):
+        self.session.delete(uuids)
+
+    def syncrepl_present(self, uuids, refreshDeletes=False):  # noqa: N803 - python-ldap's name
+        self.session.present_(uuids, refreshDeletes)
+
+    def syncrepl_refreshdone(self):
+        self.session.end_refresh()
+
+
+async def _cookie(core: Core) -> str | None:
+    async with core.store.read() as tx:
+        return (await st.get_state(tx, STREAM)).cookie
+
+
+async def syncrepl_session(
+    core: Core, mapping: Mapping, *, persist: bool, stop: asyncio.Event | None = None,
+    on_commit=None,
+) -> Session:
+    """One syncrepl search: refreshOnly (returns when done) or refreshAndPersist (runs until ``stop``)."""
+    assert mapping.sync is not None
+    cookie = await _cookie(core)
+    session = Session(None if cookie is None or cookie.startswith(TS) else cookie, mapping.sync.uuid_attribute)
+    conn: Consumer = await asyncio.to_thread(connect, mapping.connection, lambda uri: Consumer(uri, session))
+    try:
+        msgid = await asyncio.to_thread(
+            conn.syncrepl_search, mapping.sync.base, ldap.SCOPE_SUBTREE,
+            mode="refreshAndPersist" if persist else "refreshOnly",
+            filterstr=mapping.union_filter(), attrlist=mapping.attributes())
+        while stop is None or not stop.is_set():
+            idle = False
+            try:
+                more = await asyncio.to_thread(conn.syncrepl_poll, msgid=msgid, timeout=POLL_TIMEOUT)
+            except ldap.TIMEOUT:
+                more, idle = True, True
+            if not more:  # refreshOnly: SearchResultDone
+                session.end_refresh()
+                await _commit(core, mapping, session, on_commit)
+                break
+            if session.refresh_ended or (idle and not session.refreshing and session.dirty):
+                await _commit(core, mapping, session, on_commit)
+    except UNAVAILABLE as exc:
+        raise DirectoryUnavailable(describe(exc)) from None
+    except ldap.LDAPError as exc:
+        if not (exc.args and isinstance(exc.args[0], dict) and exc.args[0].get("result") == REFRESH_REQUIRED):
+            raise
+        # The server no longer knows our cookie's point in time: start again from a complete refresh.
+        async with core.store.write() as tx:
+            state = await st.get_state(tx, STREAM)
+            await st.save_state(tx, msgspec.structs.replace(state, cookie=None))
+        raise DirectoryUnavailable("the directory asked for a full refresh (e-syncRefreshRequired)") from None
+    finally:
+        with suppress(ldap.LDAPError):
+            await asyncio.to_thread(conn.unbind_s)
+    return session
+
+
+async def _commit(core: Core, mapping: Mapping, session: Session, on_commit) -> None:
+    report = await apply_batch(core, mapping, session.take())
+    if on_commit is not None:
+        on_commit(report)
+    if report.actions:
+        log.info("directory_batch_applied", **report.counts)
+
+
+def _poll_read(mapping: Mapping, since: str | None) -> tuple[list, set[str], str | None]:
+    """Entries modified since ``since`` and the UUIDs of everything in scope (for deletions)."""
+    assert mapping.sync is not None
+    uuid_name, cfg = mapping.sync.uuid_attribute, mapping.connection
+    conn = connect(cfg)
+    try:
+        flt = mapping.union_filter()
+        changed_filter = f"(&{flt}(modifyTimestamp>={since}))" if since else flt
+        changed, latest = [], since
+        for page in paged_search(conn, mapping.sync.base, changed_filter,
+                                 [*mapping.attributes(), "modifyTimestamp"], cfg.page_size):
+            for dn, attrs in page:
+                stamp = next((v[0].decode() for k, v in attrs.items() if k.lower() == "modifytimestamp"), None)
+                attrs = {k: v for k, v in attrs.items() if k.lower() != "modifytimestamp"}
+                if (uuid := entry_uuid(attrs, uuid_name)) is not None:
+                    changed.append((uuid, dn, decode_attributes(attrs, uuid_name)))
+                if stamp and (latest is None or stamp > latest):
+                    latest = stamp
+        everything = {u for page in paged_search(conn, mapping.sync.base, flt, [uuid_name], cfg.page_size)
+                      for _, attrs in page if (u := entry_uuid(attrs, uuid_name)) is not None}
+        return changed, everything, latest
+    finally:
+        with suppress(ldap.LDAPError):
+            conn.unbind_s()
+
+
+async def poll_once(core: Core, mapping: Mapping) -> Report:
+    """The fallback: re-read what changed since the last stamp (``>=``: re-reading is harmless)."""
+    cookie = await _cookie(core)
+    since = cookie[len(TS):] if cookie and cookie.startswith(TS) else None
+    changed, everything, latest = await asyncio.to_thread(_poll_read, mapping, since)
+    batch = Batch(upserts={}, deletes=set(), complete=everything, mode="poll",
+                  cookie=f"{TS}{latest}" if latest else cookie)
+    for uuid, dn, attrs in changed:
+        batch.upsert(uuid, dn, attrs)
+    return await apply_batch(core, mapping, batch)
+
+
+async def _mode(mapping: Mapping) -> str:
+    assert mapping.sync is not None
+    if mapping.sync.incremental != "auto":
+        return mapping.sync.incremental
+
+    def probe() -> bool:
+        conn = connect(mapping.connection)
+        try:
+            return supports_syncrepl(conn)
+        except UNAVAILABLE as exc:
+            raise DirectoryUnavailable(describe(exc)) from None
+        finally:
+            with suppress(ldap.LDAPError):
+                conn.unbind_s()
+
+    return "syncrepl" if await asyncio.to_thread(probe) else "poll"
+
+
+async def sync_once(core: Core, mapping: Mapping, *, full: bool = False, dry_run: bool = False) -> Report:
+    """``rights ldap sync``: a syncrepl refresh from the stored cookie (or from nothing), or a poll."""
+    cookie = await _cookie(core)
+    if full or dry_run:
+        return await full_sync(core, mapping, dry_run=dry_run)
+    reports: list[Report] = []
+    if await _mode(mapping) == "syncrepl" and not (cookie or "").startswith(TS):
+        # without a cookie this is a complete refresh, which leaves the cookie to resume from
+        await syncrepl_session(core, mapping, persist=False, on_commit=reports.append)
+        return reports[-1] if reports else Report(actions=[])
+    return await poll_once(core, mapping)
+
+
+async def follow(core: Core, mapping: Mapping, stop: asyncio.Event, on_commit=None) -> None:
+    """``rights ldap follow``: keep rights in step until ``stop``; reconnect with back-off on errors."""
+    assert mapping.sync is not None
+    backoff = Backoff(mapping.connection.retry_initial_seconds, mapping.connection.retry_max_seconds)
+
+    def committed(report: Report) -> None:
+        backoff.reset()
+        if on_commit is not None:
+            on_commit(report)
+
+    while not stop.is_set():
+        try:
+            if await _mode(mapping) == "syncrepl":
+                await syncrepl_session(core, mapping, persist=True, stop=stop, on_commit=committed)
+            else:
+                committed(await poll_once(core, mapping))
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), mapping.sync.poll_seconds)
+        except DirectoryUnavailable as exc:
+            delay = backoff.next_delay()
+            log.warning("directory_unavailable", error=str(exc), retry_in=round(delay, 2))
+            await record_error(core, str(exc))
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
