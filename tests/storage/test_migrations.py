@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Column, MetaData, String, Table, text
 
+from rights.storage import search
 from rights.storage.engine import build_engine
 from rights.storage.migrate import alembic_config, upgrade
 from rights.storage.tables import metadata
@@ -22,7 +23,12 @@ async def schema_diff(url: str, target: MetaData = metadata) -> list:
             return await conn.run_sync(
                 lambda sync: compare_metadata(
                     MigrationContext.configure(
-                        sync, opts={"compare_type": True, "compare_server_default": False}
+                        sync,
+                        opts={
+                            "compare_type": True,
+                            "compare_server_default": False,
+                            "include_name": search.include_name,  # FTS5 table, GIN index
+                        },
                     ),
                     target,
                 )

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from rights.storage.engine import WRITE_OPTION, build_engine, normalise_url
+from rights.storage.search import include_name
 from rights.storage.tables import metadata
 
 config = context.config
@@ -39,7 +40,9 @@ def _url() -> str:
 
 
 def _configure(**kwargs: object) -> None:
-    context.configure(target_metadata=metadata, transactional_ddl=True, compare_type=True, **kwargs)
+    context.configure(
+        target_metadata=metadata, transactional_ddl=True, compare_type=True, include_name=include_name, **kwargs
+    )
 
 
 def run_migrations_offline() -> None:

@@ -1,0 +1,125 @@
+"""``rights import kbo|organisations|schools`` and ``rights generate kbo``: thin commands over rights.imports."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import click
+
+
+def _store():  # type: ignore[no-untyped-def]
+    from rights.settings import SettingsError, load_settings
+    from rights.storage import create_store
+
+    try:
+        settings = load_settings(os.environ)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    return settings, create_store(settings.database)
+
+
+def _report_path(report: Path | None, source: str) -> Path:
+    if report is not None:
+        return report
+    settings, _ = _store()
+    return settings.data_dir / "imports" / f"{source}-bad-rows.jsonl"
+
+
+def _run(source: str, report: Path | None, work) -> None:  # type: ignore[no-untyped-def]
+    """Run ``work(store, report_path, progress)`` with a rich progress bar and print the counts."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from rights.imports.rows import ImportAbort
+
+    settings, store = _store()
+    path = _report_path(report, source)
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]:>10,} rows"),
+               TextColumn("{task.fields[rate]:>8,.0f} rows/s"), TimeElapsedColumn(), TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, transient=False) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(phase: str, done: int, total: int, rows: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total, rows=0, rate=0.0)
+            task = bar.tasks[tasks[phase]]
+            rate = rows / task.elapsed if task.elapsed else 0.0
+            bar.update(tasks[phase], completed=done, rows=rows, rate=rate)
+
+        async def main() -> dict[str, int]:
+            try:
+                return await work(store, path, progress)
+            finally:
+                await store.close()
+
+        try:
+            counts = asyncio.run(main())
+        except ImportAbort as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(", ".join(f"{k} {v}" for k, v in counts.items()))
+    if counts.get("bad_rows"):
+        click.echo(f"bad rows skipped: {counts['bad_rows']}, listed in {path}")
+
+
+@click.group("import")
+def import_group() -> None:
+    """Load the public registers (KBO, organisation register, education institutions)."""
+
+
+@import_group.command("kbo")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="bad-rows report (JSON lines)")
+@click.option("--batch-size", default=5000, show_default=True)
+@click.option("--local-government-forms", default=None, help="comma-separated JuridicalForm codes")
+def import_kbo_command(directory: Path, report: Path | None, batch_size: int, local_government_forms: str | None) -> None:
+    """Import a KBO open-data dump (enterprise, denomination, address, establishment CSVs)."""
+    from rights.imports.kbo import LOCAL_GOVERNMENT_FORMS, import_kbo
+
+    forms = LOCAL_GOVERNMENT_FORMS
+    if local_government_forms:
+        forms = frozenset(c.strip() for c in local_government_forms.split(",") if c.strip())
+    _run("kbo", report, lambda store, path, progress: import_kbo(
+        store, directory, report=path, batch_size=batch_size, local_forms=forms, progress=progress))  # fmt: skip
+
+
+@import_group.command("organisations")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="bad-rows report (JSON lines)")
+def import_organisations_command(file: Path, report: Path | None) -> None:
+    """Import the Flemish organisation register export (JSON lines, see docs/imports.md)."""
+    from rights.imports.register import import_organisations
+
+    _run("ovo", report, lambda store, path, progress: import_organisations(store, file, report=path))
+
+
+@import_group.command("schools")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="bad-rows report (JSON lines)")
+def import_schools_command(file: Path, report: Path | None) -> None:
+    """Import the education institutions list (';'-separated, UTF-8 with BOM)."""
+    from rights.imports.schools import import_schools
+
+    _run("schools", report, lambda store, path, progress: import_schools(store, file, report=path))
+
+
+@click.group("generate")
+def generate_group() -> None:
+    """Synthetic test data."""
+
+
+@generate_group.command("kbo")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--enterprises", default=10_000, show_default=True)
+@click.option("--seed", default=1, show_default=True)
+@click.option("--month", default=0, show_default=True, help="0: base dump; 1: the next month's (churn)")
+@click.option("--bad-rows", is_flag=True, help="plant one bad row of each kind")
+def generate_kbo_command(directory: Path, enterprises: int, seed: int, month: int, bad_rows: bool) -> None:
+    """Write a synthetic KBO open-data dump (valid numbers, Belgian names, sorted files)."""
+    from rights.imports.generate import generate_kbo
+
+    stats = generate_kbo(directory, enterprises, seed=seed, month=month, bad_rows=bad_rows)
+    click.echo(", ".join(f"{k} {v}" for k, v in stats.items()))
+
+
+__all__ = ["generate_group", "import_group"]
