@@ -29,8 +29,8 @@ async def test_seed_tells_the_vop_story_and_is_idempotent(store: SqlStore) -> No
                              role="DWSEOrganisatieverantwoordelijke", measure=measure)
 
     yes = await services.checks.check(DESK, ask("VOP"))
-    assert yes.decision.allowed and yes.revision == revision
-    assert (await services.checks.check(DESK, ask("AWI"))).decision.reason == "no_grant"
+    assert yes.verdict.allowed and yes.revision == revision
+    assert (await services.checks.check(DESK, ask("AWI"))).verdict.reason == "no_grant"
     claims, _ = await services.checks.claims(DESK, "85073003328", application="WSELoket")
     assert "DWSEOrganisatieverantwoordelijke-VOP:0723145688" in claims
 

@@ -147,9 +147,9 @@ def check(person: str, organisation: str, role: str, measure: str | None) -> Non
             )
         finally:
             await services.core.store.close()
-        verdict = "ALLOWED" if answer.decision.allowed else "DENIED"
-        click.echo(f"{verdict} ({answer.decision.reason}) at revision {answer.revision}")
-        if not answer.decision.allowed:
+        verdict = "ALLOWED" if answer.verdict.allowed else "DENIED"
+        click.echo(f"{verdict} ({answer.verdict.reason}) at revision {answer.revision}")
+        if not answer.verdict.allowed:
             sys.exit(1)
 
     try:
@@ -247,3 +247,17 @@ def _print_welcome(settings: Settings) -> None:
         f"  curl -s '{base}/v1/helpline/lookup?q=bakkerij%20peeters' -H \"Authorization: Bearer $HELPLINE_TOKEN\"\n"
     )
     click.echo("More in README.md. Stop with Ctrl-C.\n")
+
+
+from rights.imports.cli import generate_group, import_group  # noqa: E402 - registered last, imports lazily
+
+main.add_command(import_group)
+main.add_command(generate_group)
+
+from rights.directory.cli import ldap_group  # noqa: E402 - registered last, imports lazily
+
+main.add_command(ldap_group)
+
+from rights.mail.cli import mail_group  # noqa: E402 - registered last, imports lazily
+
+main.add_command(mail_group)

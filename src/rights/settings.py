@@ -50,6 +50,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     platform_admin_role: str = "rights:platform-admin"
     check_scope: str = "rights:check"
     seed_when_empty: bool = True
+    # The LDAP mapping file (docs/ldap.md) that `rights ldap ...` reads; unset: no directory integration.
+    ldap_mapping: Path | None = None
+    # How often the decision index polls the change log when nothing pushes (SQLite; PostgreSQL fallback).
+    index_poll_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 0.2
+    # The helpline screens and e-mail (docs/helpline.md): SMTP relay for the outbox worker (unset: mails
+    # wait in the outbox), sender address, session/CSRF secret, lookups per operator per minute.
+    smtp_host: str = ""
+    smtp_port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 25
+    mail_from: str = "noreply@rights.invalid"
+    session_secret: str = ""
+    helpline_lookups_per_minute: Annotated[int, msgspec.Meta(ge=1)] = 60
 
     @property
     def database(self) -> str:
@@ -100,6 +111,13 @@ _ENV = {
     "platform_admin_role": "RIGHTS_PLATFORM_ADMIN_ROLE",
     "check_scope": "RIGHTS_CHECK_SCOPE",
     "seed_when_empty": "RIGHTS_SEED_WHEN_EMPTY",
+    "ldap_mapping": "RIGHTS_LDAP_MAPPING",
+    "index_poll_seconds": "RIGHTS_INDEX_POLL_SECONDS",
+    "smtp_host": "RIGHTS_SMTP_HOST",
+    "smtp_port": "RIGHTS_SMTP_PORT",
+    "mail_from": "RIGHTS_MAIL_FROM",
+    "session_secret": "RIGHTS_SESSION_SECRET",
+    "helpline_lookups_per_minute": "RIGHTS_HELPLINE_LOOKUPS_PER_MINUTE",
 }
 
 ENVIRONMENT_VARIABLES = tuple(_ENV.values())

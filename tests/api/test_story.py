@@ -29,7 +29,10 @@ async def test_the_vop_story(api: Api, world: World) -> None:
     check = {"person": w.numbers["an"], "organisation": f"BE {e[:4]}.{e[4:7]}.{e[7:]}", **VOP}
     yes = (await api.call("POST", "/v1/check", DESK, expect=200, json=check)).json()
     assert yes["allowed"] is True and yes["reason"] == "granted"
-    assert yes["grant"]["id"] == grant["id"] and yes["revision"] >= granted["revision"]
+    assert yes["grant_id"] == grant["id"] and yes["revision"] >= granted["revision"]
+    # Asked to explain, the answer names the grant, who granted it and when.
+    why = (await api.call("POST", "/v1/check", DESK, expect=200, json={**check, "explain": True})).json()
+    assert why["explanation"]["grant"]["granted_by"] == w.sofie["id"] and why["explanation"]["grant"]["granted_at"]
 
     other_measure = (await api.call("POST", "/v1/check", DESK, expect=200,
                                     json={**check, "measure": "IMW"})).json()
@@ -41,7 +44,8 @@ async def test_the_vop_story(api: Api, world: World) -> None:
     # What the desk shows after login, and the claims in ACM/IDM form.
     orgs = (await api.call("GET", f"/v1/persons/{w.an['id']}/organisations?role={VOP['role']}&measure=VOP",
                            DESK, expect=200)).json()
-    assert [i["organisation"]["id"] for i in orgs["items"]] == [w.dupre["id"]]
+    assert [i["organisation_id"] for i in orgs["items"]] == [w.dupre["id"]]
+    assert orgs["items"][0]["grants"] == [grant["id"]]
     claims = (await api.call("GET", "/v1/persons/me/claims", f"person:{w.numbers['an']}", expect=200)).json()
     assert claims["claims"] == [f"DWSEOrganisatieverantwoordelijke-VOP:{e}"]
 

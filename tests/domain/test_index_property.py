@@ -15,7 +15,16 @@ from hypothesis import strategies as st
 
 from rights.domain.decisions import decide
 from rights.domain.index import DecisionIndex, ts
-from rights.domain.model import Grant, Mandate, Organisation, OrgStatus, OrgType, Person, UserType, WorkRelation
+from rights.domain.model import (
+    Grant,
+    Mandate,
+    Organisation,
+    OrgStatus,
+    OrgType,
+    Person,
+    UserType,
+    WorkRelation,
+)
 from rights.policies import default_policies_dir, load_catalogue
 
 CATALOGUE = load_catalogue(default_policies_dir())

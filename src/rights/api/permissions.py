@@ -25,6 +25,9 @@ class Permission(enum.StrEnum):
     HELPLINE_LOOKUP = "helpline:lookup"
     AUDIT_READ = "audit:read"
     CATALOGUE_READ = "catalogue:read"
+    CHANGES_READ = "changes:read"  # the change feed, for services that keep their own cache
+    MANDATES_MANAGE = "mandates:manage"
+    EXPORTS_READ = "exports:read"  # overview exports of local administrators (platform administrators)
 
 
 P = Permission
@@ -32,10 +35,10 @@ P = Permission
 GRANTED: dict[PrincipalKind, frozenset[Permission]] = {
     PrincipalKind.PERSON: frozenset(
         {P.ORGANISATIONS_READ, P.PEOPLE_MANAGE, P.PEOPLE_READ, P.GRANTS_MANAGE, P.GRANTS_READ, P.RIGHTS_LIST,
-         P.CATALOGUE_READ}
+         P.CATALOGUE_READ, P.MANDATES_MANAGE}
     ),
     PrincipalKind.HELPLINE: frozenset({P.ORGANISATIONS_READ, P.HELPLINE_LOOKUP, P.PEOPLE_READ, P.CATALOGUE_READ}),
-    PrincipalKind.SERVICE: frozenset({P.CHECK, P.RIGHTS_LIST, P.CATALOGUE_READ}),
+    PrincipalKind.SERVICE: frozenset({P.CHECK, P.RIGHTS_LIST, P.CATALOGUE_READ, P.CHANGES_READ}),
     PrincipalKind.PLATFORM_ADMIN: frozenset(Permission),
 }
 

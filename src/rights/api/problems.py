@@ -76,18 +76,15 @@ def domain_error_handler(request: Request, exc: DomainError) -> Response:
 
 
 def _field_of(item: dict[str, Any]) -> str | None:
-    key = item.get("key")
-    message = str(item.get("message", ""))
-    located = _LOCATION.search(message)
-    where = located.group(1) if located else ""
-    unknown = _UNKNOWN_FIELD.search(message)
+    """The offending field as a path (``questions[2].colour``), from msgspec's location or Litestar's key."""
+    key = str(item.get("key") or "")
+    key = "" if key == "data" else key.removeprefix("data.")
+    located = _LOCATION.search(str(item.get("message", "")))
+    where = located.group(1) if located and located.group(1) else key
+    unknown = _UNKNOWN_FIELD.search(str(item.get("message", "")))
     if unknown:
         return f"{where}.{unknown.group(1)}" if where else unknown.group(1)
-    if where:
-        return where
-    if key and key != "data":
-        return str(key).removeprefix("data.")
-    return None
+    return where or None
 
 
 def validation_handler(request: Request, exc: ValidationException) -> Response:
@@ -113,7 +110,9 @@ def validation_handler(request: Request, exc: ValidationException) -> Response:
 
 def http_error_handler(request: Request, exc: HTTPException) -> Response:
     code, nl, en = HTTP_CODES.get(exc.status_code, ("http_error", "Fout.", "Error."))
-    headers = {"WWW-Authenticate": 'Bearer realm="rights"'} if exc.status_code == 401 else None
+    headers = dict(exc.headers or {})  # e.g. Retry-After on 429
+    if exc.status_code == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="rights"'
     if exc.status_code in (400, 401, 403) and exc.detail and exc.detail not in ("Unauthorized", "Forbidden",
                                                                                   "Bad Request"):
         en = f"{en} {exc.detail}"

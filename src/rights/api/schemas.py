@@ -214,4 +214,5 @@ def helpline_card_out(card: HelplineCard, catalogue: Catalogue) -> dict[str, Any
         "administrators": [msgspec.to_builtins(a) for a in card.administrators],
         "has_administrator": bool(card.administrators),
         "guidance": {"nl": card.guidance_nl, "en": card.guidance_en},
+        "match": card.match,
     }

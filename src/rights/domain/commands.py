@@ -113,3 +113,19 @@ class CheckQuestion(Command, kw_only=True):
     measure: str | None = None
     # Answer as of this moment (audits and appeals); default: now.
     at: datetime | None = None
+
+
+class NewMandate(Command, kw_only=True):
+    """The mandator lets the holder act for it in these applications (optionally only these measures)."""
+
+    mandator: Ref
+    holder: Ref
+    applications: Annotated[tuple[str, ...], msgspec.Meta(min_length=1, max_length=50)]
+    measures: Annotated[tuple[str, ...], msgspec.Meta(max_length=100)] = ()
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+class MandateDecision(Command, kw_only=True):
+    reason: Reason = ""
+    expected_version: int | None = None

@@ -122,6 +122,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Het recht werd intussen gewijzigd (versie {actual}); laad het opnieuw.",
         "The grant was changed meanwhile (version {actual}); reload it.",
     ),
+    "unknown_mandate": ("Onbekend mandaat.", "Unknown mandate."),
+    "mandate_same_organisation": (
+        "Een organisatie kan zichzelf geen mandaat geven.",
+        "An organisation cannot give a mandate to itself.",
+    ),
+    "mandate_already_accepted": (
+        "Uw organisatie heeft dit mandaat al aanvaard.",
+        "Your organisation already accepted this mandate.",
+    ),
+    "not_a_mandate_party": (
+        "U bent geen beheerder van de mandaatgever of de mandaathouder.",
+        "You are not an administrator of the mandator or the mandate holder.",
+    ),
+    "measure_not_in_applications": (
+        "De maatregel '{measure}' hoort niet bij de gekozen toepassingen.",
+        "Measure '{measure}' does not belong to the chosen applications.",
+    ),
+    "index_behind": (
+        "Het antwoord is nog niet bijgewerkt tot revisie {revision}; probeer opnieuw.",
+        "The answer has not caught up with revision {revision} yet; try again.",
+    ),
+    "revision_in_future": (
+        "Revisie {revision} bestaat nog niet (laatste: {latest}).",
+        "Revision {revision} does not exist yet (latest: {latest}).",
+    ),
     "forbidden": ("U mag dit niet doen.", "You are not allowed to do this."),
     "not_own_data": (
         "U mag enkel uw eigen gegevens raadplegen.",
@@ -132,6 +157,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This person already holds this right for this organisation.",
     ),
     "status_unchanged": ("De organisatie heeft die status al.", "The organisation already has that status."),
+    # operator login by LDAP bind (rights.directory.login)
+    "ldap_login_failed": ("Onjuiste gebruikersnaam of wachtwoord.", "Wrong user name or password."),
+    "ldap_login_rate_limited": (
+        "Te veel mislukte aanmeldingen; probeer het later opnieuw.",
+        "Too many failed logins; try again later.",
+    ),
+    "ldap_not_an_operator": (
+        "U bent geen helpdeskmedewerker of platformbeheerder.",
+        "You are not a helpline operator or platform administrator.",
+    ),
+    "directory_unavailable": (
+        "De gebruikersdirectory is onbereikbaar; probeer het later opnieuw.",
+        "The user directory cannot be reached; try again later.",
+    ),
 }
 
 

@@ -83,6 +83,7 @@ class DecisionIndex:
         self._by_org: dict[int, list[int]] = {}
         self._relations: dict[int, list[tuple[float, float, str]]] = {}
         self._mandates: dict[int, dict[str, _Mandate]] = {}
+        self._mandators_of: dict[int, set[int]] = {}  # holder -> mandators
 
     # --- loading and keeping current --------------------------------------------------------------
 
@@ -170,6 +171,7 @@ class DecisionIndex:
 
     def put_mandate(self, m: Mandate) -> None:
         accepted = m.accepted_at
+        self._mandators_of.setdefault(self._org(m.holder_id), set()).add(self._org(m.mandator_id))
         self._mandates.setdefault(self._org(m.mandator_id), {})[m.id] = _Mandate(
             m.id, self._org(m.holder_id), frozenset(m.applications), frozenset(m.measures),
             ts(m.valid_from, -_INF), ts(m.valid_until), ts(accepted), ts(m.revoked_at),
@@ -263,17 +265,29 @@ class DecisionIndex:
 
     def organisations_of(self, p: int, at: float, role: str | None = None, measure: str | None = None
                          ) -> dict[int, list[str]]:
-        """Organisations (ix) the person may act for now through their own grants, with the grant ids."""
+        """Organisations (ix) the person may act for now, with the grant ids that allow it; under a
+        mandate the id is the mandate's (``mandate:<id>``)."""
         out: dict[int, list[str]] = {}
         if self._p_frozen[p]:
             return out
+        holders: set[int] = set()
         for s in self._by_person.get(p, ()):
             r, m = self._rm[self._g_rm[s]]
+            o = self._g_org[s]
+            if r == self._executor:
+                holders.add(o)
             if (role is not None and r != role) or (measure is not None and m != measure):
                 continue
-            o = self._g_org[s]
             if self._o_status[o] == _ACTIVE and self._grant_verdict(p, o, self._g_rm[s], at).grant_id == self._g_ids[s]:
                 out.setdefault(o, []).append(self._g_ids[s])
+        if role is None:
+            return out  # acting under a mandate is always for a particular right
+        for holder in holders:
+            for mandator in self._mandators_of.get(holder, ()):
+                if mandator not in out:
+                    verdict = self.check(p, mandator, role, measure, at)
+                    if verdict.mandate_id is not None:
+                        out[mandator] = [f"mandate:{verdict.mandate_id}"]
         return out
 
     def persons_of(self, o: int, at: float, role: str | None = None, measure: str | None = None

@@ -7,10 +7,10 @@ production PostgreSQL, and one conformance suite runs against both.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import msgspec
 
@@ -21,11 +21,15 @@ from rights.domain.model import (
     Change,
     Grant,
     LegalRepresentative,
+    Mandate,
     Organisation,
     OrgType,
     Person,
     WorkRelation,
 )
+
+if TYPE_CHECKING:
+    from rights.domain.lookup import NameHit
 
 
 class Clock(Protocol):
@@ -68,6 +72,14 @@ class Tx(Protocol):
         self, *, org_type: OrgType | None = None, after: str | None = None, limit: int = 50
     ) -> list[Organisation]: ...
     async def search_organisations(self, text: str, *, limit: int = 20) -> list[Organisation]: ...
+    # helpline search (rights.domain.lookup ranks): names equal to, starting with or containing every
+    # normalised term, at most ``limit`` per probe, closest probes first, stopping once ``enough``
+    # organisations are found; and which words occur in some name at all
+    async def search_names(
+        self, terms: Sequence[str], *, limit: int = 50, enough: int | None = None, contains: bool = True
+    ) -> list[NameHit]: ...
+    async def get_organisations(self, org_ids: Collection[str]) -> list[Organisation]: ...
+    async def known_words(self, words: Collection[str]) -> set[str]: ...
     async def add_organisation(self, org: Organisation) -> None: ...
     async def save_organisation(self, org: Organisation) -> None: ...
 
@@ -108,6 +120,19 @@ class Tx(Protocol):
     async def add_grant(self, grant: Grant) -> None: ...
     async def save_grant(self, grant: Grant, *, expected_version: int) -> None: ...
 
+    # mandates
+    async def get_mandate(self, mandate_id: str) -> Mandate | None: ...
+    async def mandates(self, *, organisation_id: str | None = None) -> list[Mandate]: ...
+    async def add_mandate(self, mandate: Mandate) -> None: ...
+    async def save_mandate(self, mandate: Mandate, *, expected_version: int) -> None: ...
+
+    # streamed reads (constant memory), for building the decision index
+    def stream_organisations(self) -> AsyncIterator[Organisation]: ...
+    def stream_persons(self) -> AsyncIterator[Person]: ...
+    def stream_work_relations(self) -> AsyncIterator[WorkRelation]: ...
+    def stream_grants(self) -> AsyncIterator[Grant]: ...
+    def stream_mandates(self) -> AsyncIterator[Mandate]: ...
+
     # change log and audit
     async def record(self, *, kind: str, entity: str, entity_id: str, data: dict, actor: str | None) -> int: ...
     async def changes(
@@ -130,6 +155,11 @@ class Store(Protocol):
     async def ping(self) -> None: ...
 
     async def close(self) -> None: ...
+
+    async def subscribe(self, on_change: Callable[[], None]) -> Callable[[], Awaitable[None]] | None:
+        """Call ``on_change`` soon after any process commits a write; returns a function that stops it,
+        or None when the store cannot push (then callers poll)."""
+        ...
 
 
 __all__: Sequence[str] = ("Caller", "Clock", "PrincipalKind", "Store", "SystemClock", "Tx")

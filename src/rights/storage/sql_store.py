@@ -12,16 +12,17 @@ with a generic message (the driver's error is kept as ``__cause__`` for the logs
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Collection, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import Any
 
-from sqlalchemy import Executable, Result, case, delete, insert, select, update
+from sqlalchemy import Executable, Result, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from rights.domain.errors import Conflict, DomainError, NotFound
 from rights.domain.identifiers import IdentifierKind
+from rights.domain.lookup import NameHit
 from rights.domain.model import (
     Administrator,
     AuditEvent,
@@ -37,8 +38,9 @@ from rights.domain.model import (
 )
 from rights.domain.ports import Clock, SystemClock
 from rights.domain.text import normalise_search_text
-from rights.storage import rows
+from rights.storage import rows, search
 from rights.storage.engine import WRITE_OPTION, StorageError, violation
+from rights.storage.sql_mandates import MandateQueries
 from rights.storage.tables import (
     administrators,
     audit_events,
@@ -53,6 +55,7 @@ from rights.storage.tables import (
 )
 
 _COUNTER = revision_counter.c.id == 1
+CHANGES_CHANNEL = "rights_changes"
 
 
 @contextmanager
@@ -107,6 +110,14 @@ class SqlStore:
             with suppress(SQLAlchemyError, OSError):
                 await asyncio.shield(conn.close())
 
+    async def subscribe(self, on_change):  # type: ignore[no-untyped-def]
+        """PostgreSQL pushes committed writes (LISTEN/NOTIFY); SQLite cannot, so callers poll."""
+        if not self._postgres:
+            return None
+        from rights.storage.notify import listen
+
+        return await listen(self.engine.url, CHANGES_CHANNEL, on_change)
+
     async def ping(self) -> None:
         with _wrapped("storage unavailable"):
             async with self.engine.connect() as conn:
@@ -116,14 +127,21 @@ class SqlStore:
         await self.engine.dispose()
 
 
-class SqlTx:
+class SqlTx(MandateQueries):
     """Implements :class:`rights.domain.ports.Tx` on one connection inside one transaction."""
 
     def __init__(self, conn: AsyncConnection, clock: Clock) -> None:
         self._conn = conn
         self._clock = clock
 
+    @property
+    def connection(self) -> AsyncConnection:
+        """This transaction's connection, for adapters with their own tables (register imports writing
+        set-based, rights.directory)."""
+        return self._conn
+
     # --- plumbing ----------------------------------------------------------------------------
+
 
     async def _exec(self, stmt: Executable, params: Sequence[dict[str, Any]] | None = None) -> Result[Any]:
         with _wrapped():
@@ -212,6 +230,25 @@ class SqlTx:
             .limit(limit)
         )
         return await self._organisations(await self._all(stmt))
+
+    async def search_names(
+        self, terms: Sequence[str], *, limit: int = 50, enough: int | None = None, contains: bool = True
+    ) -> list[NameHit]:
+        with _wrapped():
+            hits = await search.name_hits(self._conn, terms, limit=limit, enough=enough, contains=contains)
+        return [
+            NameHit(organisation_id=i, name=n, status=OrgStatus(s), organisation_name=o) for i, n, s, o in hits
+        ]
+
+    async def get_organisations(self, org_ids: Collection[str]) -> list[Organisation]:
+        """Those of ``org_ids`` that exist, in no particular order."""
+        if not org_ids:
+            return []
+        return await self._organisations(await self._all(select(organisations).where(organisations.c.id.in_(org_ids))))
+
+    async def known_words(self, words: Collection[str]) -> set[str]:
+        with _wrapped():
+            return await search.known_words(self._conn, words)
 
     def _identifier_steps(self, org_id: str, identifiers: OrgIdentifiers) -> list[tuple[Executable, Any]]:
         id_rows = rows.identifier_rows(org_id, identifiers)
@@ -399,6 +436,9 @@ class SqlTx:
             "data": data,
         }
         await self._exec(insert(changes).values(values))
+        if self._conn.dialect.name == "postgresql":
+            # Delivered at commit, in commit order: other processes' indexes wake up at once.
+            await self._exec(select(func.pg_notify(CHANGES_CHANNEL, str(revision))))
         return revision
 
     async def changes(

@@ -176,6 +176,31 @@ grants = Table(
     Index("ix_grants_organisation_id", "organisation_id"),
 )
 
+# Mandates between organisations (issue 3): the mandator lets the holder act for it.
+mandates = Table(
+    "mandates",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("mandator_id", ID, ForeignKey("organisations.id"), nullable=False),
+    Column("holder_id", ID, ForeignKey("organisations.id"), nullable=False),
+    Column("applications", _json(), nullable=False),
+    Column("measures", _json(), nullable=False),
+    Column("valid_from", UTCDateTime, nullable=False),
+    Column("valid_until", UTCDateTime),
+    Column("proposed_by", String(255), nullable=False),
+    Column("proposed_at", UTCDateTime, nullable=False),
+    Column("mandator_accepted_by", String(255)),
+    Column("mandator_accepted_at", UTCDateTime),
+    Column("holder_accepted_by", String(255)),
+    Column("holder_accepted_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+    Column("revoked_by", String(255)),
+    Column("revoke_reason", Text),
+    Column("version", Integer, nullable=False),
+    Index("ix_mandates_mandator_id", "mandator_id"),
+    Index("ix_mandates_holder_id", "holder_id"),
+)
+
 changes = Table(
     "changes",
     metadata,
@@ -229,3 +254,147 @@ __all__ = [
     "revision_counter",
     "work_relations",
 ]
+
+# --- register imports (issue 4, rights.imports; see docs/imports.md) --------------------------------
+
+# Every name an organisation is known by besides ``organisations.name``/``short_name`` (KBO names in
+# other languages, abbreviations, commercial names). Search indexes both this and organisations.
+organisation_names = Table(
+    "organisation_names",
+    metadata,
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),  # name | abbreviation | commercial_name
+    Column("language", String(2), nullable=False),  # nl | fr | de | en | "" (unknown)
+    Column("name", String(512), nullable=False),
+    Column("search_name", String(1024), nullable=False),  # normalise_search_text(name)
+    PrimaryKeyConstraint("organisation_id", "position"),
+)
+
+# Which organisation a register entry (source, key) became, and a fingerprint of what the register
+# said last time: unchanged entries cost a comparison, not a write.
+register_records = Table(
+    "register_records",
+    metadata,
+    Column("source", String(16), nullable=False),  # kbo | ovo | schools
+    Column("source_key", String(64), nullable=False),
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=False),
+    Column("fingerprint", String(32), nullable=False),
+    Column("missing_run", Integer),  # the import run that found it gone; ceased when that run completes
+    PrimaryKeyConstraint("source", "source_key"),
+    Index("ix_register_records_organisation_id", "organisation_id"),
+)
+
+# One row per import run: its checkpoint lets a rerun after a crash resume where the last commit ended.
+import_runs = Table(
+    "import_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(16), nullable=False),
+    Column("dump_id", String(128), nullable=False),
+    Column("status", String(16), nullable=False),  # running | completed
+    Column("phase", String(16), nullable=False),
+    Column("checkpoint", String(64), nullable=False),
+    Column("state", _json(), nullable=False),  # counts so far and the input lines reached
+    Column("report_path", Text),
+    Column("report_offset", BigInteger, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Index("ix_import_runs_source_id", "source", "id"),
+)
+
+# --- LDAP directory (issue 6, rights.directory; see docs/ldap.md) -----------------------------------
+
+# Provenance: which rights entity a directory entry (or a pair of entries) became. ``owned`` is true
+# only for what the sync itself created; reconciliation updates and ends owned entities only.
+directory_links = Table(
+    "directory_links",
+    metadata,
+    Column("key", String(255), primary_key=True),  # org:<uuid> | person:<uuid> | wr:… | adm:…
+    Column("kind", String(16), nullable=False),
+    Column("entity_id", ID, nullable=False),
+    Column("entry_uuid", String(64), nullable=False),  # the entry whose presence justifies it
+    Column("dn", String(1024), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("owned", Boolean, nullable=False),
+    Column("gone_at", UTCDateTime),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_directory_links_kind_entity_id", "kind", "entity_id"),
+    Index("ix_directory_links_entry_uuid", "entry_uuid"),
+)
+
+# The consumer's replica of the in-scope directory entries (mapped attributes only).
+directory_entries = Table(
+    "directory_entries",
+    metadata,
+    Column("entry_uuid", String(64), primary_key=True),
+    Column("dn", String(1024), nullable=False),
+    Column("attributes", _json(), nullable=False),
+)
+
+# Sync state per stream ("in": cookie + status; "out": provisioning revision + status).
+directory_state = Table(
+    "directory_state",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("cookie", Text),
+    Column("revision", BigInteger, nullable=False),
+    Column("synced_at", UTCDateTime),
+    Column("status", _json(), nullable=False),
+)
+
+# What provisioning last published per group, so drift (hand edits) can be told from rights changes.
+directory_groups = Table(
+    "directory_groups",
+    metadata,
+    Column("dn", String(1024), primary_key=True),
+    Column("members", _json(), nullable=False),
+    Column("published_at", UTCDateTime, nullable=False),
+)
+
+# --- organisation search (issue 4, rights.storage.search; see docs/search.md) -----------------------
+
+# Derived, kept current by triggers (migration 0004): one row per searchable normalised name, i.e.
+# organisations.search_name (position -1) and every organisation_names.search_name (its position).
+# SQLite indexes it with an FTS5 trigram table, PostgreSQL with a pg_trgm GIN index (both in 0004 only).
+search_names = Table(
+    "search_names",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("organisation_id", ID, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("name", String(1024), nullable=False),
+    Index("ix_search_names_organisation_id_position", "organisation_id", "position", unique=True),
+    Index("ix_search_names_name", "name", postgresql_ops={"name": "text_pattern_ops"}),
+)
+
+# Every word that occurs in a searchable name (never pruned: a stale word only costs a miss), so a
+# mistyped word can be corrected by probing its one-edit variants.
+search_words = Table("search_words", metadata, Column("word", String(255), primary_key=True))
+
+# --- e-mail outbox (issue 4, rights.mail; see docs/helpline.md) -------------------------------------
+
+# One row per e-mail to send. A worker claims rows (status "sending" with a lease and a claim token)
+# in a transaction, sends through SMTP, then marks them "sent"; an expired lease makes a row claimable
+# again, a transient failure puts it back to "pending" at ``next_attempt_at``.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("reply_to", String(320)),
+    Column("subject", String(255), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("organisation_id", ID),
+    Column("status", String(16), nullable=False),  # pending | sending | sent | failed
+    Column("attempts", Integer, nullable=False),
+    Column("claim_token", String(64)),
+    Column("lease_until", UTCDateTime),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+)

@@ -1,16 +1,19 @@
-"""/v1/grants and /v1/check: giving and taking rights, and the question other services ask."""
+"""/v1/grants, /v1/check and /v1/changes: giving and taking rights, and the questions other services ask."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, get, patch, post
+from litestar.params import Parameter
 
 from rights.api.permissions import Permission
 from rights.api.schemas import change_out, grant_out
 from rights.domain.commands import CheckQuestion, NewGrant, Revocation, ValidityChange
 from rights.domain.ports import Caller
 from rights.domain.services import Services
+from rights.domain.services.checks import Answer
 
 
 class GrantController(Controller):
@@ -44,19 +47,65 @@ class GrantController(Controller):
         return {"grant": grant_out(grant, services.core.now()), "history": [change_out(c) for c in changes]}
 
 
+class CheckRequest(CheckQuestion, kw_only=True):
+    # The revision of the caller's own write: the answer waits (boundedly) until it includes it.
+    at_least_revision: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    explain: bool = False
+
+
+class BatchRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    questions: Annotated[list[CheckQuestion], msgspec.Meta(min_length=1, max_length=1000)]
+    at_least_revision: Annotated[int, msgspec.Meta(ge=0)] | None = None
+
+
+def answer_out(a: Answer) -> dict[str, Any]:
+    v = a.verdict
+    return {"allowed": v.allowed, "reason": v.reason, "grant_id": v.grant_id, "mandate_id": v.mandate_id,
+            "organisation_id": a.organisation_id}
+
+
 class CheckController(Controller):
     path = "/v1/check"
     tags = ["checks"]
 
     @post("/", status_code=200, opt={"permission": Permission.CHECK})
-    async def check(self, data: CheckQuestion, services: Services, caller: Caller) -> dict[str, Any]:
-        """May this person act for this organisation with this role on this measure?"""
-        answer = await services.checks.check(caller, data)
-        d = answer.decision
+    async def check(self, data: CheckRequest, services: Services, caller: Caller) -> dict[str, Any]:
+        """May this person act for this organisation with this role on this measure (now, or ``at``)?"""
+        answer = await services.checks.check(caller, data, at_least_revision=data.at_least_revision)
+        body = {**answer_out(answer), "revision": answer.revision}
+        if data.explain:
+            e = await services.checks.explain(answer)
+            now = services.core.now()
+            body["explanation"] = {
+                "grant": grant_out(e.grant, now) if e.grant else None,
+                "mandate": msgspec.to_builtins(e.mandate) if e.mandate else None,
+                "reasons": list(e.reasons) if not answer.verdict.allowed else [],
+            }
+        return body
+
+    @post("/batch", status_code=200, opt={"permission": Permission.CHECK})
+    async def batch(self, data: BatchRequest, services: Services, caller: Caller) -> dict[str, Any]:
+        """Up to 1,000 questions; answers in the same order, each with its own reason."""
+        answers = await services.checks.batch(caller, data.questions, at_least_revision=data.at_least_revision)
+        revision = min((a.revision for a in answers), default=0)
+        return {"revision": revision, "answers": [answer_out(a) for a in answers]}
+
+
+class ChangeController(Controller):
+    path = "/v1/changes"
+    tags = ["changes"]
+
+    @get("/", opt={"permission": Permission.CHANGES_READ})
+    async def changes(
+        self,
+        services: Services,
+        after: int = Parameter(query="after", ge=0, default=0),
+        limit: int = Parameter(query="limit", ge=1, le=1000, default=100),
+    ) -> dict[str, Any]:
+        """Grants, revocations, validity changes, freezes, administrator and mandate changes, in order."""
+        items, latest = await services.changes(after=after, limit=limit)
         return {
-            "allowed": d.allowed,
-            "reason": d.reason,
-            "grant": grant_out(d.grant, services.core.now()) if d.grant else None,
-            "organisation_id": answer.organisation.id if answer.organisation else None,
-            "revision": answer.revision,
+            "items": [change_out(c) for c in items],
+            "next_after": items[-1].revision if items else after,
+            "latest_revision": latest,
         }

@@ -9,6 +9,7 @@ from litestar import Controller, Response, get
 from litestar.params import Parameter
 
 from rights.api.permissions import Permission
+from rights.api.ratelimit import limit_lookups
 from rights.api.routes.deps import Limit
 from rights.api.schemas import helpline_card_out
 from rights.domain.ports import Caller
@@ -19,7 +20,7 @@ class HelplineController(Controller):
     path = "/v1/helpline"
     tags = ["helpline"]
 
-    @get("/lookup", opt={"permission": Permission.HELPLINE_LOOKUP})
+    @get("/lookup", opt={"permission": Permission.HELPLINE_LOOKUP}, guards=[limit_lookups])
     async def lookup(
         self,
         services: Services,
@@ -27,9 +28,18 @@ class HelplineController(Controller):
         q: str = Parameter(query="q", min_length=2, max_length=200),
         limit: int = Parameter(query="limit", ge=1, le=50, default=10),
     ) -> dict[str, Any]:
-        """Organisations matching any identifier or part of the name, with who administers them."""
+        """Organisations matching any identifier or part of the name, with who administers them.
+
+        Each item says how it matched (``match``, see docs/search.md). A mistyped enterprise number
+        answers the organisations it could have meant, listed in ``suggestions`` ("did you mean").
+        """
         cards = await services.helpline.lookup(caller, q, limit=limit)
-        return {"items": [helpline_card_out(c, services.core.catalogue) for c in cards]}
+        return {
+            "items": [helpline_card_out(c, services.core.catalogue) for c in cards],
+            "suggestions": [
+                c.organisation.identifiers.enterprise_number for c in cards if c.match == "suggestion"
+            ],
+        }
 
 
 class AuditController(Controller):
@@ -78,4 +88,13 @@ class HealthController(Controller):
             await services.core.store.ping()
         except Exception:  # noqa: BLE001 - readiness reports, it does not raise
             return Response({"status": "unavailable", "database": "unreachable"}, status_code=503)
-        return Response({"status": "ready", "database": "ok"})
+        body: dict[str, Any] = {"status": "ready", "database": "ok"}
+        # Directory sync/provisioning status is a detail: the API serves without the directory.
+        from rights.directory.status import directory_status
+
+        try:
+            if (directory := await directory_status(services.core.store)) is not None:
+                body["directory"] = directory
+        except Exception:  # noqa: BLE001 - readiness reports, it does not raise
+            body["directory"] = {"status": "unknown"}
+        return Response(body)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar import Controller, delete, get, patch, post
 from litestar.params import Parameter
 
 from rights.api.permissions import Permission
-from rights.api.routes.deps import Limit
+from rights.api.routes.deps import Limit, page
 from rights.api.schemas import entry_out, grant_out, organisation_out, work_relation_out
 from rights.domain.commands import (
     Appointment,
@@ -147,6 +148,24 @@ class OrganisationController(Controller):
     ) -> dict[str, Any]:
         w = await services.people.end_work_relation(caller, org, relation, data or EndWorkRelation())
         return {"revision": w.revision, "work_relation": work_relation_out(w.value)}
+
+    @get("/{org:str}/persons", opt={"permission": Permission.RIGHTS_LIST})
+    async def persons(
+        self,
+        org: str,
+        services: Services,
+        role: str | None = Parameter(query="role", default=None, max_length=100),
+        measure: str | None = Parameter(query="measure", default=None, max_length=100),
+        cursor: str | None = Parameter(query="cursor", default=None, max_length=100),
+        limit: int = Parameter(query="limit", ge=1, le=1000, default=100),
+    ) -> dict[str, Any]:
+        """Who may act for this organisation now (on this role and measure): complete, by person id."""
+        _, rows, revision = await services.checks.persons_of(org, role=role, measure=measure)
+        return page(rows, cursor, limit, revision, "person_id")
+
+    @get("/{org:str}/mandates", opt={"permission": Permission.MANDATES_MANAGE})
+    async def mandates(self, org: str, services: Services, caller: Caller) -> dict[str, Any]:
+        return {"items": [msgspec.to_builtins(m) for m in await services.mandates.of_organisation(caller, org)]}
 
     @get("/{org:str}/grants", opt={"permission": Permission.GRANTS_READ})
     async def grants(self, org: str, services: Services, caller: Caller) -> dict[str, Any]:

@@ -8,7 +8,8 @@ from litestar import Controller, Response, get, post
 from litestar.params import Parameter
 
 from rights.api.permissions import Permission
-from rights.api.schemas import grant_out, organisation_out, person_out
+from rights.api.routes.deps import page
+from rights.api.schemas import grant_out, person_out
 from rights.domain.commands import NewPerson, StatusChange
 from rights.domain.ports import Caller
 from rights.domain.services import Services
@@ -51,18 +52,13 @@ class PersonController(Controller):
         caller: Caller,
         role: str | None = Parameter(query="role", default=None, max_length=100),
         measure: str | None = Parameter(query="measure", default=None, max_length=100),
+        cursor: str | None = Parameter(query="cursor", default=None, max_length=100),
+        limit: int = Parameter(query="limit", ge=1, le=1000, default=100),
     ) -> dict[str, Any]:
-        """The organisations this person may act for now, with the rights that allow it."""
-        rights, revision = await services.checks.organisations_of(caller, person, role=role, measure=measure)
-        now = services.core.now()
-        cat = services.core.catalogue
-        return {
-            "revision": revision,
-            "items": [
-                {"organisation": organisation_out(r.organisation, cat), "grants": [grant_out(g, now) for g in r.grants]}
-                for r in rights
-            ],
-        }
+        """The organisations this person may act for now (what the desk shows after login): complete,
+        ordered by organisation id, paged by cursor; under a mandate the grant is ``mandate:<id>``."""
+        rows, revision = await services.checks.organisations_of(caller, person, role=role, measure=measure)
+        return page(rows, cursor, limit, revision, "organisation_id")
 
     @get("/{person:str}/claims", opt={"permission": Permission.RIGHTS_LIST})
     async def claims(

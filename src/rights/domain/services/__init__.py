@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 from rights.domain.catalogue import Catalogue
 from rights.domain.errors import Forbidden
+from rights.domain.keeper import IndexKeeper
 from rights.domain.model import AuditEvent
 from rights.domain.ports import Caller, Clock, Store, SystemClock
 from rights.domain.services.base import Core, Written
 from rights.domain.services.checks import Answer, CheckService, OrganisationRight
 from rights.domain.services.grants import GrantService
 from rights.domain.services.helpline import HelplineCard, HelplineService
+from rights.domain.services.mandates import MandateService
 from rights.domain.services.organisations import OrganisationService
 from rights.domain.services.people import AdministratorEntry, PeopleService
 
@@ -24,6 +26,7 @@ class Services:
     grants: GrantService
     checks: CheckService
     helpline: HelplineService
+    mandates: MandateService
 
     async def audit_events(
         self, caller: Caller, *, organisation_id: str | None, after_id: int, limit: int
@@ -34,19 +37,23 @@ class Services:
             return await tx.audit_events(organisation_id=organisation_id, after_id=after_id, limit=limit)
 
     async def changes(self, *, after: int, limit: int):
+        """The ordered change feed other services keep their caches with."""
         async with self.core.store.read() as tx:
-            return await tx.changes(after=after, limit=limit)
+            return await tx.changes(after=after, limit=limit), await tx.latest_revision()
 
 
-def build_services(store: Store, catalogue: Catalogue, clock: Clock | None = None) -> Services:
-    core = Core(store=store, catalogue=catalogue, clock=clock or SystemClock())
+def build_services(
+    store: Store, catalogue: Catalogue, clock: Clock | None = None, *, keeper: IndexKeeper | None = None
+) -> Services:
+    core = Core(store=store, catalogue=catalogue, clock=clock or SystemClock(), keeper=keeper)
     return Services(
         core=core,
         organisations=OrganisationService(core),
         people=PeopleService(core),
         grants=GrantService(core),
-        checks=CheckService(core),
+        checks=CheckService(core, keeper),
         helpline=HelplineService(core),
+        mandates=MandateService(core),
     )
 
 

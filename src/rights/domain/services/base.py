@@ -12,6 +12,7 @@ import msgspec
 from rights.domain import identifiers as ids
 from rights.domain.catalogue import Catalogue
 from rights.domain.errors import Forbidden, InvalidInput, NotFound
+from rights.domain.keeper import IndexKeeper
 from rights.domain.model import Administrator, AuditEvent, Organisation, Person
 from rights.domain.ports import Caller, Clock, Store, SystemClock, Tx
 
@@ -33,14 +34,21 @@ class Written(msgspec.Struct, Generic[T], frozen=True):
     revision: int
 
 
-@dataclass(frozen=True)
+@dataclass
 class Core:
     store: Store
     catalogue: Catalogue
     clock: Clock = field(default_factory=SystemClock)
+    # The process's decision index, when it keeps one (the HTTP server does).
+    keeper: IndexKeeper | None = None
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    async def committed(self, revision: int) -> None:
+        """Read your writes: a write answers only once this process's index has applied it."""
+        if self.keeper is not None and self.keeper.revision < revision:
+            await self.keeper.catch_up()
 
 
 def require_platform_admin(caller: Caller) -> None:

@@ -1,23 +1,42 @@
-"""The questions other services ask: may P act for O with R on M; for whom may P act; P's claims."""
+"""The questions other services ask: may P act for O with R on M; for whom may P act; P's claims.
+
+Present-tense questions are answered by the process's decision index when it has one (never the
+database); ``at`` questions are answered from the stored history. Without an index (the CLI, tests of
+the reference path) the same answers come from the store through :func:`decide`.
+"""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 import msgspec
 
+from rights.domain import identifiers as ids
 from rights.domain.commands import CheckQuestion
 from rights.domain.decisions import Decision, decide
-from rights.domain.errors import Forbidden, NotFound
-from rights.domain.model import Grant, Organisation
+from rights.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from rights.domain.index import Verdict, ts
+from rights.domain.keeper import IndexKeeper
+from rights.domain.model import Change, Grant, Mandate, Organisation, OrgStatus, Person
 from rights.domain.ports import Caller, PrincipalKind, Tx
-from rights.domain.services.base import Core, find_organisation, find_person, resolve_person
+from rights.domain.services.base import (
+    ORG_PREFIX,
+    PERSON_PREFIX,
+    Core,
+    find_organisation,
+    find_person,
+    identifier_error,
+    resolve_person,
+)
+
+WAIT_SECONDS = 2.0
 
 
 class Answer(msgspec.Struct, frozen=True):
-    decision: Decision
+    verdict: Verdict
     revision: int
-    organisation: Organisation | None = None
+    organisation_id: str | None = None
 
 
 class OrganisationRight(msgspec.Struct, frozen=True):
@@ -25,76 +44,215 @@ class OrganisationRight(msgspec.Struct, frozen=True):
     grants: tuple[Grant, ...]
 
 
-class CheckService:
-    def __init__(self, core: Core) -> None:
-        self.core = core
+class Explanation(msgspec.Struct, frozen=True, kw_only=True):
+    grant: Grant | None = None
+    mandate: Mandate | None = None
+    reasons: tuple[str, ...] = ()
 
-    async def check(self, caller: Caller, q: CheckQuestion) -> Answer:
-        at = q.at or self.core.now()
+
+def verdict_of(decision: Decision) -> Verdict:
+    return Verdict(
+        allowed=decision.allowed, reason=decision.reason,
+        grant_id=decision.grant.id if decision.grant else None,
+        mandate_id=decision.mandate.id if decision.mandate else None,
+        reasons=decision.reasons,
+    )
+
+
+def person_key(ref: str, field_name: str = "person") -> str:
+    """The index key of a person reference: its id, or its normalised national number."""
+    try:
+        return _person_key(ref)
+    except ids.IdentifierError as exc:
+        raise identifier_error(exc, field_name) from None
+
+
+def organisation_key(ref: str, field_name: str = "organisation") -> str:
+    try:
+        return _organisation_key(ref)
+    except ids.IdentifierError as exc:
+        raise identifier_error(exc, field_name) from None
+
+
+# Parsing an identifier with python-stdnum costs 3-5 µs, more than the index's answer: callers ask about
+# the same people and organisations over and over, so the parsed keys are memoised (bounded; failures,
+# which raise, are not cached).
+@functools.lru_cache(maxsize=1 << 17)
+def _person_key(ref: str) -> str:
+    ref = ref.strip()
+    return ref if ref.startswith(PERSON_PREFIX) else ids.parse_national_number(ref).value
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _organisation_key(ref: str) -> str:
+    ref = ref.strip()
+    if ref.startswith(ORG_PREFIX):
+        return ref
+    kind, value = ids.parse_organisation_identifier(ref)
+    return f"{kind.value}:{value}"
+
+
+class CheckService:
+    def __init__(self, core: Core, keeper: IndexKeeper | None = None) -> None:
+        self.core = core
+        self.keeper = keeper
+
+    # --- freshness ---------------------------------------------------------------------------------
+
+    async def ensure_fresh(self, at_least_revision: int | None) -> None:
+        """Wait (boundedly) until the index has the caller's own write; never answer a stale yes."""
+        if at_least_revision is None or self.keeper is None or self.keeper.revision >= at_least_revision:
+            return
+        async with self.core.store.read() as tx:
+            latest = await tx.latest_revision()
+        if at_least_revision > latest:
+            raise Conflict("revision_in_future", "at_least_revision", revision=at_least_revision, latest=latest)
+        if not await self.keeper.wait_for(at_least_revision, WAIT_SECONDS):
+            raise Conflict("index_behind", "at_least_revision", revision=at_least_revision)
+
+    # --- checks ------------------------------------------------------------------------------------
+
+    async def check(self, caller: Caller, q: CheckQuestion, *, at_least_revision: int | None = None) -> Answer:
+        if q.at is not None:
+            return await self.check_at(q, q.at)
+        keys = (person_key(q.person), organisation_key(q.organisation))
+        if self.keeper is None:
+            return await self._check_from_store(q, self.core.now())
+        await self.ensure_fresh(at_least_revision)
+        return self.ask_index(keys, q.role, q.measure, ts(self.core.now()))
+
+    def ask_index(self, keys: tuple[str, str], role: str, measure: str | None, at: float) -> Answer:
+        assert self.keeper is not None
+        index = self.keeper.index
+        revision = index.revision  # read first: the answer is at least this fresh
+        o = index.organisation_ix(keys[1])
+        verdict = index.check(index.person_ix(keys[0]), o, role, measure, at)
+        return Answer(verdict, revision, index.organisation_id(o) if o is not None else None)
+
+    async def batch(self, caller: Caller, questions: list[CheckQuestion], *, at_least_revision: int | None = None
+                    ) -> list[Answer]:
+        """Answers in order; identifiers are validated first so a bad item is refused by its index."""
+        keys = []
+        for i, q in enumerate(questions):
+            keys.append((person_key(q.person, f"questions[{i}].person"),
+                         organisation_key(q.organisation, f"questions[{i}].organisation")))
+        if self.keeper is None:
+            return [await self.check(caller, q) for q in questions]
+        await self.ensure_fresh(at_least_revision)
+        now = ts(self.core.now())
+        return [
+            await self.check_at(q, q.at) if q.at is not None else self.ask_index(k, q.role, q.measure, now)
+            for q, k in zip(questions, keys, strict=True)
+        ]
+
+    async def explain(self, answer: Answer) -> Explanation:
+        """The chain behind an answer: the grant (who granted it, when), the mandate, or every reason."""
+        v = answer.verdict
+        async with self.core.store.read() as tx:
+            grant = await tx.get_grant(v.grant_id) if v.grant_id else None
+            mandate = await tx.get_mandate(v.mandate_id) if v.mandate_id else None
+        return Explanation(grant=grant, mandate=mandate, reasons=v.reasons)
+
+    # --- the reference path and history -------------------------------------------------------------
+
+    async def _facts(self, tx: Tx, person: Person, org: Organisation) -> dict:
+        mandates = [m for m in await tx.mandates(organisation_id=org.id) if m.mandator_id == org.id]
+        holders = {}
+        for m in mandates:
+            if (h := await tx.get_organisation(m.holder_id)) is not None:
+                holders[h.id] = h
+        grants = [g for g in await tx.grants(person_id=person.id) if g.organisation_id in {org.id, *holders}]
+        relations = [w for w in await tx.work_relations(person_id=person.id)
+                     if w.organisation_id in {org.id, *holders}]
+        return {"grants": grants, "work_relations": relations, "mandates": mandates, "holders": holders,
+                "executor": self.core.catalogue.mandate_executor}
+
+    async def _check_from_store(self, q: CheckQuestion, at: datetime, history: bool = False) -> Answer:
         async with self.core.store.read() as tx:
             revision = await tx.latest_revision()
             org = await find_organisation(tx, q.organisation)
-            person = await find_person(tx, q.person, caller)
-            role = self.core.catalogue.roles.get(q.role)
-            grants: list[Grant] = []
-            relations = []
-            if org is not None and person is not None and role is not None:
-                grants = await tx.grants(person_id=person.id, organisation_id=org.id, role=role.code)
-                relations = await tx.work_relations(person_id=person.id, organisation_id=org.id)
-            decision = decide(
-                org=org, person=person, role=role, measure=q.measure, grants=grants,
-                work_relations=relations, at=at,
-            )
-        return Answer(decision, revision, org)
+            person = await find_person(tx, q.person)
+            facts: dict = {}
+            if org is not None and person is not None:
+                facts = await self._facts(tx, person, org)
+                if history:
+                    org, person, facts = await _as_of(tx, org, person, facts, at)
+            decision = decide(org=org, person=person, role=self.core.catalogue.roles.get(q.role),
+                              measure=q.measure, at=at, **{"grants": (), "work_relations": (), **facts})
+        return Answer(verdict_of(decision), revision, org.id if org else None)
+
+    async def check_at(self, q: CheckQuestion, at: datetime) -> Answer:
+        """Could P act for O on M at that moment, as the service knew it then (appeals and audits)."""
+        if at.tzinfo is None:
+            raise InvalidInput("invalid_value", "at", reason="a time zone is required")
+        return await self._check_from_store(q, at, history=True)
+
+    # --- lists -------------------------------------------------------------------------------------
 
     def _ensure_may_list(self, caller: Caller, person_id: str) -> None:
         if caller.kind in (PrincipalKind.SERVICE, PrincipalKind.PLATFORM_ADMIN) or caller.person_id == person_id:
             return
         raise Forbidden("not_own_data", "person")
 
-    async def _active_rights(self, tx: Tx, person_id: str, at: datetime) -> list[OrganisationRight]:
-        person = await tx.get_person(person_id)
-        if person is None or person.frozen:
-            return []
-        relations = await tx.work_relations(person_id=person_id)
-        by_org: dict[str, list[Grant]] = {}
-        for g in await tx.grants(person_id=person_id):
-            by_org.setdefault(g.organisation_id, []).append(g)
-        out = []
-        for org_id, grants in sorted(by_org.items()):
-            org = await tx.get_organisation(org_id)
-            allowed = tuple(
-                g
-                for g in grants
-                if org is not None
-                and (role := self.core.catalogue.roles.get(g.role)) is not None
-                and decide(
-                    org=org, person=person, role=role, measure=g.measure, grants=[g],
-                    work_relations=relations, at=at,
-                ).allowed
-            )
-            if org is not None and allowed:
-                out.append(OrganisationRight(org, allowed))
-        return out
-
     async def organisations_of(
         self, caller: Caller, person_ref: str, *, role: str | None, measure: str | None
-    ) -> tuple[list[OrganisationRight], int]:
-        """The organisations this person may act for now (optionally with this role and measure)."""
+    ) -> tuple[list[tuple[str, list[str]]], int]:
+        """(organisation id, grant ids) the person may act for now, ordered by organisation id."""
+        if role is not None and role not in self.core.catalogue.roles:
+            raise NotFound("unknown_role", "role", role=role)
+        async with self.core.store.read() as tx:
+            person = await resolve_person(tx, person_ref, caller)
+        self._ensure_may_list(caller, person.id)
+        if self.keeper is not None:
+            index = self.keeper.index
+            revision = index.revision
+            p = index.person_ix(person.id)
+            found = index.organisations_of(p, ts(self.core.now()), role, measure) if p is not None else {}
+            rows = [(index.organisation_id(o), g) for o, g in found.items()]
+            return sorted(rows), revision
+        rights, revision = await self._rights_from_store(person.id, role, measure)
+        return sorted((r.organisation.id, [g.id for g in r.grants]) for r in rights), revision
+
+    async def persons_of(
+        self, org_ref: str, *, role: str | None, measure: str | None
+    ) -> tuple[str, list[tuple[str, list[str]]], int]:
+        """(person id, grant ids) of everyone who may act for the organisation now, by person id."""
+        if self.keeper is None:
+            raise NotFound("unknown_organisation", "organisation")
+        if role is not None and role not in self.core.catalogue.roles:
+            raise NotFound("unknown_role", "role", role=role)
+        index = self.keeper.index
+        revision = index.revision
+        o = index.organisation_ix(organisation_key(org_ref))
+        if o is None:
+            raise NotFound("unknown_organisation", "organisation")
+        found = index.persons_of(o, ts(self.core.now()), role, measure)
+        return index.organisation_id(o), sorted((index.person_id(p), g) for p, g in found.items()), revision
+
+    async def _rights_from_store(self, person_id: str, role: str | None, measure: str | None
+                                 ) -> tuple[list[OrganisationRight], int]:
+        at = self.core.now()
         async with self.core.store.read() as tx:
             revision = await tx.latest_revision()
-            person = await resolve_person(tx, person_ref, caller)
-            self._ensure_may_list(caller, person.id)
-            if role is not None and role not in self.core.catalogue.roles:
-                raise NotFound("unknown_role", "role", role=role)
-            rights = await self._active_rights(tx, person.id, self.core.now())
-        out = []
-        for entry in rights:
-            grants = tuple(
-                g for g in entry.grants if (role is None or g.role == role) and (measure is None or g.measure == measure)
-            )
-            if grants:
-                out.append(OrganisationRight(entry.organisation, grants))
+            person = await tx.get_person(person_id)
+            if person is None or person.frozen:
+                return [], revision
+            relations = await tx.work_relations(person_id=person_id)
+            by_org: dict[str, list[Grant]] = {}
+            for g in await tx.grants(person_id=person_id):
+                if (role is None or g.role == role) and (measure is None or g.measure == measure):
+                    by_org.setdefault(g.organisation_id, []).append(g)
+            out = []
+            for org_id, grants in sorted(by_org.items()):
+                org = await tx.get_organisation(org_id)
+                allowed = tuple(
+                    g for g in grants
+                    if org is not None and (r := self.core.catalogue.roles.get(g.role)) is not None
+                    and decide(org=org, person=person, role=r, measure=g.measure, grants=grants,
+                               work_relations=relations, at=at).grant == g
+                )
+                if org is not None and allowed:
+                    out.append(OrganisationRight(org, allowed))
         return out, revision
 
     async def claims(self, caller: Caller, person_ref: str, *, application: str | None) -> tuple[list[str], int]:
@@ -102,10 +260,9 @@ class CheckService:
         if application is not None:
             self.core.catalogue.application(application)
         async with self.core.store.read() as tx:
-            revision = await tx.latest_revision()
             person = await resolve_person(tx, person_ref, caller)
-            self._ensure_may_list(caller, person.id)
-            rights = await self._active_rights(tx, person.id, self.core.now())
+        self._ensure_may_list(caller, person.id)
+        rights, revision = await self._rights_from_store(person.id, None, None)
         claims: set[str] = set()
         for entry in rights:
             code = self.core.catalogue.organisation_code(entry.organisation)
@@ -116,3 +273,41 @@ class CheckService:
                     continue
                 claims.add(f"{g.role}-{g.measure}:{code}" if g.measure else f"{g.role}:{code}")
         return sorted(claims), revision
+
+
+async def _as_of(tx: Tx, org: Organisation, person: Person, facts: dict, at: datetime
+                 ) -> tuple[Organisation, Person, dict]:
+    """Replay the change log up to ``at``: statuses, freezes and grants' validity as they were then."""
+    # Organisations without their own history (bulk register imports) keep their current status.
+    status = org.status
+    for c in await tx.changes(entity="organisation", entity_id=org.id, limit=100_000):
+        if c.at > at:
+            break
+        if c.kind == "organisation_created":
+            status = OrgStatus(c.data.get("status", "active"))
+        elif c.kind in ("organisation_frozen", "organisation_active", "organisation_ceased"):
+            status = OrgStatus(c.data["status"])
+    frozen = False
+    for c in await tx.changes(entity="person", entity_id=person.id, limit=100_000):
+        if c.at <= at and c.kind in ("person_frozen", "person_unfrozen"):
+            frozen = c.kind == "person_frozen"
+    grants = []
+    for g in facts["grants"]:
+        if g.granted_at > at:
+            continue
+        grants.append(_grant_as_of(g, await tx.changes(entity="grant", entity_id=g.id, limit=100_000), at))
+    org = msgspec.structs.replace(org, status=status)
+    person = msgspec.structs.replace(person, frozen=frozen)
+    return org, person, {**facts, "grants": grants}
+
+
+def _grant_as_of(g: Grant, changes: list[Change], at: datetime) -> Grant:
+    valid_from, valid_until = g.valid_from, g.valid_until
+    for c in changes:
+        if c.kind == "grant_created":
+            valid_from = datetime.fromisoformat(c.data["valid_from"])
+            valid_until = datetime.fromisoformat(c.data["valid_until"])
+        elif c.kind == "grant_validity_changed" and c.at <= at:
+            valid_from = datetime.fromisoformat(c.data["valid_from"])
+            valid_until = datetime.fromisoformat(c.data["valid_until"])
+    return msgspec.structs.replace(g, valid_from=valid_from, valid_until=valid_until)

@@ -80,6 +80,7 @@ class GrantService:
                 self.core, tx, caller, kind="grant_created", entity="grant", entity_id=grant.id,
                 data=to_data(grant), organisation_id=org.id,
             )
+        await self.core.committed(rev)
         return Written(grant, rev)
 
     async def revoke(self, caller: Caller, grant_id: str, cmd: Revocation) -> Written[Grant]:
@@ -98,6 +99,7 @@ class GrantService:
                 self.core, tx, caller, kind="grant_revoked", entity="grant", entity_id=grant.id,
                 data={"reason": cmd.reason, "version": revoked.version}, organisation_id=org.id,
             )
+        await self.core.committed(rev)
         return Written(revoked, rev)
 
     async def change_validity(self, caller: Caller, grant_id: str, cmd: ValidityChange) -> Written[Grant]:
@@ -131,6 +133,7 @@ class GrantService:
                 },
                 organisation_id=org.id,
             )
+        await self.core.committed(rev)
         return Written(changed, rev)
 
     async def _ensure_may_read_grant(self, tx: Tx, caller: Caller, grant: Grant) -> None:

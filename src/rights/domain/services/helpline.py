@@ -11,6 +11,7 @@ import re
 import msgspec
 
 from rights.domain import identifiers as ids
+from rights.domain import lookup
 from rights.domain.model import AuditEvent, Organisation
 from rights.domain.ports import Caller
 from rights.domain.services.base import Core
@@ -32,6 +33,7 @@ class HelplineCard(msgspec.Struct, frozen=True, kw_only=True):
     guidance_nl: str
     guidance_en: str
     parent: Organisation | None = None
+    match: str = "name"  # rights.domain.lookup.MatchKind: how the query found it
 
 
 def safe_query(q: str) -> str:
@@ -45,23 +47,16 @@ class HelplineService:
     def __init__(self, core: Core) -> None:
         self.core = core
 
-    async def _find(self, tx, q: str, limit: int) -> list[Organisation]:
-        try:
-            kind, value = ids.parse_organisation_identifier(q)
-        except ids.IdentifierError:
-            return await tx.search_organisations(q, limit=limit)
-        org = await tx.find_organisation(kind, value)
-        if org is not None:
-            return [org]
-        # A 5-digit or short number may also be part of a name ("Sint-Jan 2"): fall back to names.
-        return await tx.search_organisations(q, limit=limit)
+    async def _find(self, tx, q: str, limit: int) -> list[lookup.Match]:
+        return await lookup.find(tx, q, limit=limit)
 
     async def lookup(self, caller: Caller, q: str, *, limit: int = 10) -> list[HelplineCard]:
         q = q.strip()
         cards: list[HelplineCard] = []
         async with self.core.store.write() as tx:
             orgs = await self._find(tx, q, limit) if q else []
-            for org in orgs:
+            for found in orgs:
+                org = found.organisation
                 policy = self.core.catalogue.org_type(org.type)
                 contacts = tuple(
                     AdministratorContact(
@@ -76,7 +71,7 @@ class HelplineService:
                 cards.append(
                     HelplineCard(
                         organisation=org, administrators=contacts, guidance_nl=policy.guidance_nl,
-                        guidance_en=policy.guidance_en, parent=parent,
+                        guidance_en=policy.guidance_en, parent=parent, match=found.kind.value,
                     )
                 )
             await tx.audit(

@@ -86,6 +86,7 @@ class OrganisationService:
                 self.core, tx, caller, kind="organisation_created", entity="organisation",
                 entity_id=org.id, data=to_data(org), organisation_id=org.id,
             )
+        await self.core.committed(rev)
         return Written(org, rev)
 
     async def update(self, caller: Caller, ref: str, cmd: OrganisationUpdate) -> Written[Organisation]:
@@ -118,6 +119,7 @@ class OrganisationService:
                 self.core, tx, caller, kind="organisation_updated", entity="organisation",
                 entity_id=org.id, data=to_data(updated), organisation_id=org.id,
             )
+        await self.core.committed(rev)
         return Written(updated, rev)
 
     async def set_status(
@@ -135,6 +137,7 @@ class OrganisationService:
                 self.core, tx, caller, kind=f"organisation_{status.value}", entity="organisation",
                 entity_id=org.id, data={"status": status.value, "reason": cmd.reason}, organisation_id=org.id,
             )
+        await self.core.committed(rev)
         return Written(updated, rev)
 
     async def get(self, caller: Caller, ref: str) -> Organisation:

@@ -73,6 +73,7 @@ class PeopleService:
                 self.core, tx, caller, kind="person_registered", entity="person", entity_id=person.id,
                 data=person_summary(person),
             )
+        await self.core.committed(rev)
         return Written(person, rev), True
 
     async def get(self, caller: Caller, ref: str) -> Person:
@@ -102,6 +103,7 @@ class PeopleService:
                 self.core, tx, caller, kind="person_frozen" if frozen else "person_unfrozen",
                 entity="person", entity_id=person.id, data={"frozen": frozen, "reason": reason},
             )
+        await self.core.committed(rev)
         return Written(updated, rev)
 
     # --- work relations ------------------------------------------------------------------------
@@ -127,6 +129,7 @@ class PeopleService:
                 self.core, tx, caller, kind="work_relation_started", entity="work_relation",
                 entity_id=relation.id, data=to_data(relation), organisation_id=org.id,
             )
+        await self.core.committed(rev)
         return Written(relation, rev)
 
     async def end_work_relation(
@@ -146,6 +149,7 @@ class PeopleService:
                 self.core, tx, caller, kind="work_relation_ended", entity="work_relation",
                 entity_id=relation.id, data={**to_data(ended), "reason": cmd.reason}, organisation_id=org.id,
             )
+        await self.core.committed(rev)
         return Written(ended, rev)
 
     async def work_relations(self, caller: Caller, org_ref: str) -> list[tuple[WorkRelation, Person]]:
@@ -174,6 +178,7 @@ class PeopleService:
                 self.core, tx, caller, kind="legal_representative_added", entity="organisation",
                 entity_id=org.id, data={"person_id": person.id}, organisation_id=org.id,
             )
+        await self.core.committed(rev)
         return Written(rep, rev)
 
     async def appoint(self, caller: Caller, org_ref: str, cmd: Appointment) -> Written[Administrator]:
@@ -198,6 +203,7 @@ class PeopleService:
                 self.core, tx, caller, kind="administrator_appointed", entity="administrator",
                 entity_id=admin.id, data=to_data(admin), organisation_id=org.id,
             )
+        await self.core.committed(rev)
         return Written(admin, rev)
 
     async def remove(self, caller: Caller, org_ref: str, person_ref: str, cmd: Removal) -> Written[Administrator]:
@@ -220,6 +226,7 @@ class PeopleService:
                 self.core, tx, caller, kind="administrator_removed", entity="administrator",
                 entity_id=target.id, data={"person_id": person.id, "reason": cmd.reason}, organisation_id=org.id,
             )
+        await self.core.committed(rev)
         return Written(removed, rev)
 
     async def update_contact(
@@ -242,6 +249,7 @@ class PeopleService:
                 self.core, tx, caller, kind="administrator_contact_changed", entity="administrator",
                 entity_id=target.id, data={"disclose": contact.disclose}, organisation_id=org.id,
             )
+        await self.core.committed(rev)
         return Written(updated, rev)
 
     async def administrators(self, caller: Caller, org_ref: str) -> list[AdministratorEntry]:
