@@ -237,7 +237,10 @@ class DecisionIndex:
         return "grant_not_yet_valid"
 
     def relation_active(self, p: int, o: int, at: float) -> bool:
-        return any(start <= at < end for start, end, _ in self._relations.get(p << 32 | o, ()))
+        for start, end, _ in self._relations.get(p << 32 | o, ()):
+            if start <= at < end:
+                return True
+        return False
 
     def _via_mandates(self, p: int, o: int, role: str, measure: str | None, at: float, first: str) -> Verdict:
         application = self.catalogue.roles[role].application
@@ -311,8 +314,15 @@ class DecisionIndex:
                 "mandates": sum(len(v) for v in self._mandates.values())}
 
 
+_DENIALS: dict[str, Verdict] = {}
+
+
 def _deny(reason: str) -> Verdict:
-    return Verdict(allowed=False, reason=reason, reasons=(reason,))
+    # Verdicts are immutable: one per reason is enough, and saves an allocation per "no".
+    verdict = _DENIALS.get(reason)
+    if verdict is None:
+        verdict = _DENIALS[reason] = Verdict(allowed=False, reason=reason, reasons=(reason,))
+    return verdict
 
 
 def build_index(

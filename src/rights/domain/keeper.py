@@ -64,6 +64,9 @@ class IndexKeeper:
     async def start(self) -> None:
         await self.build()
         self._unsubscribe = await self.store.subscribe(self.nudge)
+        if self._unsubscribe is not None:
+            # The store pushes every commit; polling is only the safety net then.
+            self.poll_interval = max(self.poll_interval, 2.0)
         self._task = asyncio.create_task(self._run(), name="rights-index-keeper")
 
     async def stop(self) -> None:
