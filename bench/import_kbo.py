@@ -52,19 +52,22 @@ def child(mode: str, url: str, dump: Path) -> tuple[float, int, str]:
     return float(seconds), int(rss), counts
 
 
-def fresh_pg(server: str) -> str:
+PG_NAME = f"rights_bench_import_{os.getpid()}"
+
+
+def pg_database(server: str, *, create: bool) -> str:
+    """(Re)create, or drop, the benchmark's own PostgreSQL database."""
     import asyncpg
 
-    name = f"rights_bench_{os.getpid()}"
-
-    async def create() -> None:
+    async def run() -> None:
         conn = await asyncpg.connect(server)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
+        if create:
+            await conn.execute(f'CREATE DATABASE "{PG_NAME}"')
         await conn.close()
 
-    asyncio.run(create())
-    return server.rsplit("/", 1)[0] + f"/{name}"
+    asyncio.run(run())
+    return server.rsplit("/", 1)[0] + f"/{PG_NAME}"
 
 
 def main() -> None:
@@ -88,12 +91,14 @@ def main() -> None:
         rows = [("parse only (baseline)", *parse)]
         targets = [("SQLite", f"sqlite+aiosqlite:///{tmp}/rights.db")]
         if not args.skip_pg:
-            targets.append(("PostgreSQL", fresh_pg(args.pg)))
+            targets.append(("PostgreSQL", pg_database(args.pg, create=True)))
         for label, url in targets:
             upgrade_sync(url, args.revision)
             result = child("import", url, dump)
             print(f"{label}: {result[0]:.1f} s, {result[1]} MB, {result[2]}", flush=True)
             rows.append((f"import, {label}", *result))
+        if not args.skip_pg:
+            pg_database(args.pg, create=False)
     print(f"\n{args.enterprises:,} enterprises, {stats['establishments']:,} establishment units, schema at "
           f"{args.revision}; "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}\n")  # fmt: skip

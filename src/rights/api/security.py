@@ -89,6 +89,7 @@ def _authorize_session(connection: ASGIConnection, permission: Permission) -> No
     connection.scope["user"] = Caller(
         kind=kind,
         subject=str(who.get("subject")),
+        person_id=who.get("person_id") if kind is PrincipalKind.PERSON else None,  # set at login (signed)
         request_id=connection.scope.get("state", {}).get("request_id"),
         address=connection.client.host if connection.client else None,
     )

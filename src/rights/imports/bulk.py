@@ -24,8 +24,15 @@ class Bulk:
         self.postgres = conn.dialect.name == "postgresql"
 
     async def tune(self) -> None:
-        """A bigger page cache for this connection on SQLite (the default 2 MB thrashes on big indexes)."""
-        if not self.postgres:
+        """Per-transaction settings for bulk work.
+
+        SQLite: a bigger page cache (the default 2 MB thrashes on big indexes). PostgreSQL: plan every
+        statement for its parameters; the driver's prepared statements would otherwise settle on a
+        generic plan made while the tables were still empty (sequential scans, quadratic time).
+        """
+        if self.postgres:
+            await self.conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+        else:
             await self.conn.exec_driver_sql("PRAGMA cache_size = -65536")  # 64 MiB
 
     # --- values in the form each driver takes ----------------------------------------------------

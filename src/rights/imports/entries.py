@@ -52,7 +52,9 @@ async def import_entries(
     run.counts = dict.fromkeys(("created", "updated", "unchanged", "ceased", "skipped", "bad_rows", "parents"), 0)
     for start in range(0, len(entries), BATCH):
         async with store.write() as tx:
-            c = await _batch(Bulk(tx.connection), source, entries[start : start + BATCH], rep, store)
+            b = Bulk(tx.connection)
+            await b.tune()
+            c = await _batch(b, source, entries[start : start + BATCH], rep, store)
             run.add(**c)
             if c["created"] or c["updated"]:
                 await tx.record(kind="register_import_batch", entity="import_run", entity_id=str(run.id),

@@ -315,6 +315,7 @@ class _Job:
     async def _establishment_batch(self, batch: list[tuple[int, str, str]]) -> None:
         async with self.store.write() as tx:
             b = Bulk(tx.connection)
+            await b.tune()
             owners = dict(
                 await b.rows(
                     "SELECT value, organisation_id FROM organisation_identifiers"

@@ -26,6 +26,7 @@ from rights.api.permissions import Permission
 from rights.domain.services import Services
 from rights.mail.ports import Outbox
 from rights.settings import Settings
+from rights.web.beheer import BeheerScreen
 from rights.web.desk import Desk
 from rights.web.exports import ExportController, ExportScreen
 from rights.web.helpline import HelplineScreen
@@ -90,7 +91,7 @@ def create_web(settings: Settings, services: Services) -> Web:
         return Web(handlers, None, state, [run_worker])
     screens = Router(
         path="/",
-        route_handlers=[LoginController, HelplineScreen, ExportScreen, home],
+        route_handlers=[LoginController, HelplineScreen, ExportScreen, BeheerScreen, home],
         middleware=middleware(settings, key),
         exception_handlers={NotAuthorizedException: _to_login},
     )

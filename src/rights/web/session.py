@@ -34,7 +34,15 @@ from rights.web.i18n import pick_lang, texts
 PERSONAS = {
     "helpline": (PrincipalKind.HELPLINE, "demo-operator", "persona_helpline"),
     "platform": (PrincipalKind.PLATFORM_ADMIN, "demo-platform", "persona_platform"),
+    # Persons of the seed's VOP story, for the /beheer screens (rights.web.beheer).
+    "bert": (PrincipalKind.PERSON, "demo-bert", "persona_bert"),
+    "sofie": (PrincipalKind.PERSON, "demo-sofie", "persona_sofie"),
+    "an": (PrincipalKind.PERSON, "demo-an", "persona_an"),
+    "koen": (PrincipalKind.PERSON, "demo-koen", "persona_koen"),
 }
+# The demo persons' national numbers (seeds/demo.yaml); only ever used to find their person id.
+PERSON_NUMBERS = {"demo-bert": "62110402174", "demo-sofie": "90021714288", "demo-an": "85073003328",
+                  "demo-koen": "79092305705"}
 
 
 def session_key(settings: Settings) -> bytes | None:
@@ -104,16 +112,24 @@ class LoginController(Controller):
             kind, subject = caller.kind, caller.subject
         else:
             return page(request, "login.html", status=401, personas=PERSONAS, ldap=False, error=None)
+        principal: dict[str, Any] = {"kind": kind.value, "subject": subject}
+        if kind is PrincipalKind.PERSON:  # a person's screens need their person id (Caller.person_id)
+            principal["person_id"] = await _person_id_of(request, PERSON_NUMBERS.get(subject, ""))
         lang = request.session.get("lang")
         request.clear_session()  # a new principal starts a new session
-        request.set_session({"principal": {"kind": kind.value, "subject": subject}, "lang": lang or "nl",
-                             "call": []})
-        return Redirect("/helpline", status_code=303)
+        request.set_session({"principal": principal, "lang": lang or "nl", "call": []})
+        return Redirect("/beheer" if kind is PrincipalKind.PERSON else "/helpline", status_code=303)
 
     @post("/logout", opt={"permission": Permission.PUBLIC}, status_code=303)
     async def logout(self, request: Request) -> Redirect:
         request.clear_session()
         return Redirect("/helpline/login", status_code=303)
+
+
+async def _person_id_of(request: Request, national_number: str) -> str | None:
+    async with request.app.state.services.core.store.read() as tx:
+        person = await tx.find_person(national_number) if national_number else None
+    return person.id if person is not None else None
 
 
 async def _ldap_login(request: Request, username: str, password: str):  # noqa: ANN202

@@ -1,0 +1,129 @@
+"""What the /beheer screens show, gathered through the use cases (which do the authorisation).
+
+Only the caller's own relations are read straight from the store (their organisations and roles); every
+organisation's people, grants and administrators come from the services, which refuse a caller who
+does not administer that organisation — so editing an organisation id in the URL is refused there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from rights.domain import rules
+from rights.domain.catalogue import Role
+from rights.domain.errors import Forbidden
+from rights.domain.model import Administrator, Grant, Organisation, Person
+from rights.domain.ports import Caller
+from rights.domain.services import Services
+
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class RightOption:
+    """One choosable (role, measure) pair; ``value`` is what the form posts."""
+
+    role: Role
+    measure: str | None
+    measure_name: str | None
+    historic: bool
+
+    @property
+    def value(self) -> str:
+        return f"{self.role.code}|{self.measure or ''}"
+
+
+def day(value: datetime) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def active(grant: Grant, now: datetime) -> bool:
+    return grant.revoked_at is None and grant.valid_until > now
+
+
+async def my_organisations(services: Services, caller: Caller) -> list[dict[str, Any]]:
+    """The organisations the caller administers, works for or holds a right in, with their roles there."""
+    if caller.person_id is None:
+        return []
+    now = services.core.now()
+    roles: dict[str, set[str]] = {}
+    async with services.core.store.read() as tx:
+        for a in await tx.administrations_of(caller.person_id):
+            if a.active:
+                roles.setdefault(a.organisation_id, set()).add("role_main" if a.main else "role_admin")
+        for w in await tx.work_relations(person_id=caller.person_id):
+            if w.active_at(now):
+                roles.setdefault(w.organisation_id, set()).add("role_staff")
+        for g in await tx.grants(person_id=caller.person_id):
+            if active(g, now):
+                roles.setdefault(g.organisation_id, set())
+        orgs = await tx.get_organisations(list(roles))
+    order = ("role_main", "role_admin", "role_staff")
+    return sorted(
+        ({"id": o.id, "name": o.name, "roles": [r for r in order if r in roles[o.id]],
+          "admin": bool(roles[o.id] & {"role_main", "role_admin"})} for o in orgs),
+        key=lambda o: o["name"].lower(),
+    )
+
+
+async def my_administration(services: Services, caller: Caller, org_id: str) -> tuple[Organisation, Administrator]:
+    """The organisation and the caller's active administrator record in it; refused otherwise."""
+    async with services.core.store.read() as tx:
+        org = await tx.get_organisation(org_id)
+        admin = rules.active_admin(await tx.administrators(org_id), caller.person_id) if org else None
+    if org is None or admin is None:
+        raise Forbidden("not_an_administrator", "organisation")
+    return org, admin
+
+
+async def people_page(services: Services, caller: Caller, org_id: str, page: int) -> dict[str, Any]:
+    """People with an active work relation and their active rights, PAGE_SIZE per page."""
+    now = services.core.now()
+    relations = await services.people.work_relations(caller, org_id)
+    grants = await services.grants.of_organisation(caller, org_id)
+    by_person: dict[str, list[Grant]] = {}
+    for g in grants:
+        if active(g, now):
+            by_person.setdefault(g.person_id, []).append(g)
+    people = sorted({p.id: (w, p) for w, p in relations if w.active_at(now)}.values(),
+                    key=lambda wp: (wp[1].family_name.lower(), wp[1].given_name.lower()))
+    pages = max(1, -(-len(people) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = [{"person": p, "user_type": w.user_type.value,
+             "grants": [grant_view(services, g) for g in sorted(by_person.get(p.id, []), key=lambda g: g.role)]}
+            for w, p in people[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]]
+    return {"rows": rows, "page": page, "pages": pages, "people": [p for _, p in people]}
+
+
+def grant_view(services: Services, g: Grant) -> dict[str, Any]:
+    role = services.core.catalogue.roles.get(g.role)
+    measure = role.measure(g.measure) if role is not None and g.measure and role.measures else None
+    app = services.core.catalogue.applications.get(role.application) if role else None
+    return {"id": g.id, "role": role.name if role else g.role, "measure": measure.name if measure else g.measure,
+            "application": app.name if app else "", "valid_from": day(g.valid_from),
+            "valid_until": day(g.valid_until), "person_id": g.person_id, "organisation_id": g.organisation_id}
+
+
+def right_options(services: Services, org: Organisation, admin: Administrator) -> dict[str, list[RightOption]]:
+    """Per application name: what this administrator may grant in this organisation (catalogue rules)."""
+    catalogue = services.core.catalogue
+    out: dict[str, list[RightOption]] = {}
+    for role in catalogue.roles_for(org.type):
+        if org.type not in role.grantors or not admin.administers(role.application):
+            continue
+        app = catalogue.application(role.application).name
+        if not role.measures:
+            out.setdefault(app, []).append(RightOption(role, None, None, False))
+        for m in role.measures:
+            out.setdefault(app, []).append(RightOption(role, m.code, m.name, m.historic))
+    return dict(sorted(out.items()))
+
+
+def find_option(options: dict[str, list[RightOption]], value: str) -> RightOption | None:
+    return next((o for opts in options.values() for o in opts if o.value == value), None)
+
+
+def person_in(people: list[Person], person_id: str) -> Person | None:
+    return next((p for p in people if p.id == person_id), None)

@@ -1,0 +1,137 @@
+"""The /beheer screens without a browser: who may see and do what, form errors, refusals."""
+
+from __future__ import annotations
+
+import re
+
+from litestar.testing import AsyncTestClient
+
+from tests.web.conftest import csrf_of, login
+
+BAKKERIJ = re.compile(r'/beheer/organisations/(org_[^"/?]+)')
+
+
+async def org_id_of(client: AsyncTestClient) -> str:
+    r = await client.get("/beheer")
+    m = BAKKERIJ.search(r.text)
+    assert m, r.text
+    return m.group(1)
+
+
+async def test_person_login_lands_on_beheer_and_sees_roles(screen: AsyncTestClient) -> None:
+    await login(screen, "bert")
+    r = await screen.get("/beheer")
+    assert r.status_code == 200
+    assert "Bakkerij Peeters BV" in r.text and "hoofdbeheerder" in r.text
+    assert "62110402174" not in r.text  # the full national number is never shown, not even to himself here
+    org = await org_id_of(screen)
+    page = await screen.get(f"/beheer/organisations/{org}")
+    assert page.status_code == 200
+    assert "An Peeters" in page.text and "Vlaamse Ondersteuningspremie" in page.text
+    assert "Sofie Vermeulen" in page.text
+
+
+async def test_helpline_operator_cannot_open_beheer_and_no_session_redirects(screen: AsyncTestClient) -> None:
+    r = await screen.get("/beheer", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/helpline/login"
+    await login(screen, "helpline")
+    assert (await screen.get("/beheer")).status_code == 403
+
+
+async def test_koen_chooses_which_organisation_he_acts_for(screen: AsyncTestClient) -> None:
+    await login(screen, "koen")
+    r = await screen.get("/beheer")
+    assert 'id="choose"' in r.text
+    assert "Bakkerij Peeters BV" in r.text and "Boekhoudkantoor De Cijferaar BV" in r.text
+    ids = re.findall(r'name="organisation" value="([^"]+)"', r.text)
+    assert len(ids) == 2
+    chosen = await screen.post("/beheer/act-for", data={"organisation": ids[0], "_csrf_token": csrf_of(r.text)})
+    assert chosen.status_code == 200 and 'id="acting"' in chosen.text
+    refused = await screen.post("/beheer/act-for", data={"organisation": "org_nope", "_csrf_token": csrf_of(r.text)})
+    assert refused.status_code == 403
+
+
+async def test_grant_form_errors_name_the_field_and_keep_the_input(screen: AsyncTestClient) -> None:
+    await login(screen, "sofie")
+    org = await org_id_of(screen)
+    form = await screen.get(f"/beheer/organisations/{org}/grant")
+    assert "DWSEOrganisatieverantwoordelijke|IMW" in form.text
+    assert "VLAIOInkomGebruiker" not in form.text  # Sofie administers the WSE applications only
+    r = await screen.post(f"/beheer/organisations/{org}/grant", data={
+        "person": "", "right": "nope|", "valid_until": "31/02/2027", "reason": "een reden die blijft staan",
+        "_csrf_token": csrf_of(form.text)})
+    assert r.status_code == 422
+    assert 'role="alert"' in r.text
+    for text in ("Persoon: kies", "Recht: kies", "Geldig tot en met: vul een datum in", 'href="#valid_until"'):
+        assert text in r.text
+    assert 'value="31/02/2027"' in r.text and "een reden die blijft staan" in r.text
+    assert 'aria-invalid="true" aria-describedby="valid_until-err valid_until-hint"' in r.text
+
+
+async def test_grant_too_long_is_refused_on_the_date_field(screen: AsyncTestClient) -> None:
+    await login(screen, "sofie")
+    org = await org_id_of(screen)
+    page = await screen.get(f"/beheer/organisations/{org}")
+    an = re.search(r'grant\?person=(per_[^"]+)">[^<]*<span class="visually-hidden"> — An Peeters', page.text)
+    assert an, page.text
+    form = await screen.get(f"/beheer/organisations/{org}/grant?person={an.group(1)}")
+    r = await screen.post(f"/beheer/organisations/{org}/grant", data={
+        "person": an.group(1), "right": "DWSEOrganisatieverantwoordelijke|AWI", "valid_until": "01/01/2099",
+        "reason": "te lang", "_csrf_token": csrf_of(form.text)})
+    assert r.status_code == 422
+    assert "Geldig tot en met (dd/mm/jjjj): De looptijd mag hoogstens 1095 dagen zijn." in r.text
+
+
+async def test_sofie_may_not_appoint_and_other_organisation_is_refused(screen: AsyncTestClient) -> None:
+    await login(screen, "sofie")
+    org = await org_id_of(screen)
+    r = await screen.get(f"/beheer/organisations/{org}/administrators/new")
+    assert r.status_code == 403 and "hoofd lokale beheerder" in r.text
+    await login(screen, "koen")
+    other = re.findall(r'name="organisation" value="([^"]+)"', (await screen.get("/beheer")).text)
+    await login(screen, "sofie")
+    for o in other:
+        if o != org:
+            assert (await screen.get(f"/beheer/organisations/{o}")).status_code == 403
+            assert (await screen.get(f"/beheer/organisations/{o}/grant")).status_code == 403
+
+
+async def test_last_main_administrator_rule_is_explained(screen: AsyncTestClient) -> None:
+    await login(screen, "bert")
+    org = await org_id_of(screen)
+    page = await screen.get(f"/beheer/organisations/{org}")
+    bert = re.search(r'administrators/(per_[^/]+)/remove" class="inline">\s*<input type="hidden" name="_csrf_token"'
+                     r'[^>]*>\s*<input[^>]*>\s*<button type="submit" aria-label="[^:]*: Bert Peeters', page.text)
+    assert bert, page.text
+    r = await screen.post(f"/beheer/organisations/{org}/administrators/{bert.group(1)}/remove",
+                          data={"reason": "", "_csrf_token": csrf_of(page.text)})
+    assert r.status_code == 409
+    assert "De laatste hoofd lokale beheerder kan niet worden verwijderd" in r.text
+    assert "stel dan eerst iemand anders aan" in r.text
+
+
+async def test_post_without_csrf_is_refused(screen: AsyncTestClient) -> None:
+    await login(screen, "bert")
+    r = await screen.post("/beheer/act-for", data={"organisation": "x"})
+    assert r.status_code == 403
+
+
+async def test_confirmation_in_english_then_change_keeps_the_input(screen: AsyncTestClient) -> None:
+    await login(screen, "sofie")
+    org = await org_id_of(screen)
+    page = await screen.get(f"/beheer/organisations/{org}?lang=en")
+    an = re.search(r'grant\?person=(per_[^"]+)">[^<]*<span class="visually-hidden"> — An Peeters', page.text)
+    assert an
+    data = {"person": an.group(1), "right": "DWSEOrganisatieverantwoordelijke|AWI", "valid_until": "",
+            "reason": "Hiring incentive", "_csrf_token": csrf_of(page.text)}
+    r = await screen.post(f"/beheer/organisations/{org}/grant", data=data)
+    assert r.status_code == 200
+    assert "An Peeters will be able to work for Bakkerij Peeters BV in the application WSE-loket as " \
+           "DWSE Organisatieverantwoordelijke for the measure Aanwervingsincentive" in r.text
+    back = await screen.post(f"/beheer/organisations/{org}/grant", data={**data, "edit": "1"})
+    assert back.status_code == 200 and "Hiring incentive" in back.text
+    assert 'value="DWSEOrganisatieverantwoordelijke|AWI" selected' in back.text
+    done = await screen.post(f"/beheer/organisations/{org}/grant/confirm", data=data, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].endswith("?done=granted")
+    again = await screen.post(f"/beheer/organisations/{org}/grant/confirm", data=data)
+    assert again.status_code == 409 and "already" in again.text  # the same right twice is refused, on the form
