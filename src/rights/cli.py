@@ -261,3 +261,7 @@ main.add_command(ldap_group)
 from rights.mail.cli import mail_group  # noqa: E402 - registered last, imports lazily
 
 main.add_command(mail_group)
+
+from rights.recertify import recertify_group  # noqa: E402 - registered last, imports lazily
+
+main.add_command(recertify_group)

@@ -61,6 +61,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     mail_from: str = "noreply@rights.invalid"
     session_secret: str = ""
     helpline_lookups_per_minute: Annotated[int, msgspec.Meta(ge=1)] = 60
+    # Persons' login on the screens (docs/screens.md): OpenID Connect authorisation code flow with PKCE
+    # against RIGHTS_OIDC_ISSUER, on when a client id is set too. Sessions end after idle or max time.
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid profile"
+    oidc_nrn_claim: str = "rrn"
+    session_idle_minutes: Annotated[int, msgspec.Meta(ge=1, le=24 * 60)] = 30
+    session_max_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 7)] = 12
 
     @property
     def database(self) -> str:
@@ -69,6 +77,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def base_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def oidc_login(self) -> bool:
+        """Persons log in on the screens through the OpenID Connect issuer."""
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
     @property
     def production(self) -> bool:
@@ -118,6 +131,12 @@ _ENV = {
     "mail_from": "RIGHTS_MAIL_FROM",
     "session_secret": "RIGHTS_SESSION_SECRET",
     "helpline_lookups_per_minute": "RIGHTS_HELPLINE_LOOKUPS_PER_MINUTE",
+    "oidc_client_id": "RIGHTS_OIDC_CLIENT_ID",
+    "oidc_client_secret": "RIGHTS_OIDC_CLIENT_SECRET",
+    "oidc_scopes": "RIGHTS_OIDC_SCOPES",
+    "oidc_nrn_claim": "RIGHTS_OIDC_NRN_CLAIM",
+    "session_idle_minutes": "RIGHTS_SESSION_IDLE_MINUTES",
+    "session_max_hours": "RIGHTS_SESSION_MAX_HOURS",
 }
 
 ENVIRONMENT_VARIABLES = tuple(_ENV.values())

@@ -24,6 +24,8 @@ from rights.api.routes.mandates import MandateController
 from rights.api.routes.misc import AuditController, CatalogueController, HealthController, HelplineController
 from rights.api.routes.organisations import OrganisationController
 from rights.api.routes.persons import PersonController
+from rights.api.routes.recertifications import RecertificationController
+from rights.api.routes.requests import RequestController
 from rights.api.security import TokenCache, authorize, ensure_every_route_declares_permission
 from rights.api.tokens import TokenVerifier
 from rights.domain.catalogue import Catalogue
@@ -91,10 +93,12 @@ def create_app(
         route_handlers=[
             OrganisationController,
             PersonController,
+            RecertificationController,
             GrantController,
             CheckController,
             ChangeController,
             MandateController,
+            RequestController,
             HelplineController,
             AuditController,
             CatalogueController,

@@ -28,6 +28,7 @@ class Permission(enum.StrEnum):
     CHANGES_READ = "changes:read"  # the change feed, for services that keep their own cache
     MANDATES_MANAGE = "mandates:manage"
     EXPORTS_READ = "exports:read"  # overview exports of local administrators (platform administrators)
+    RECERTIFICATION_MANAGE = "recertification:manage"  # start and list campaigns (platform administrators)
 
 
 P = Permission

@@ -147,6 +147,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Revisie {revision} bestaat nog niet (laatste: {latest}).",
         "Revision {revision} does not exist yet (latest: {latest}).",
     ),
+    # self-registration requests (rights.domain.services.requests)
+    "unknown_request": ("Onbekende aanvraag.", "Unknown request."),
+    "request_only_by_person": (
+        "Enkel een persoon kan voor zichzelf een recht aanvragen.",
+        "Only a person can request a right, for themself.",
+    ),
+    "request_already_pending": (
+        "U hebt dit recht al aangevraagd voor deze organisatie; de aanvraag wacht op een beslissing.",
+        "You already requested this right for this organisation; the request awaits a decision.",
+    ),
+    "request_already_decided": (
+        "Over deze aanvraag werd al beslist ({status}).",
+        "This request was already decided ({status}).",
+    ),
+    "request_no_administrator": (
+        "Deze organisatie heeft geen lokale beheerder die over dit recht kan beslissen. Bel 1700.",
+        "This organisation has no local administrator who can decide on this right. Call 1700.",
+    ),
+    "motivation_required": (
+        "Motivering: leg in 10 tot 2000 tekens uit waarom u dit recht nodig hebt.",
+        "Motivation: explain in 10 to 2000 characters why you need this right.",
+    ),
+    "reason_required": (
+        "Reden: geef een reden op (3 tot 1000 tekens).",
+        "Reason: give a reason (3 to 1000 characters).",
+    ),
+    "invalid_email": (
+        "E-mailadres: vul een geldig e-mailadres in of laat het leeg.",
+        "E-mail address: enter a valid e-mail address or leave it empty.",
+    ),
     "forbidden": ("U mag dit niet doen.", "You are not allowed to do this."),
     "not_own_data": (
         "U mag enkel uw eigen gegevens raadplegen.",
@@ -157,6 +187,78 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This person already holds this right for this organisation.",
     ),
     "status_unchanged": ("De organisatie heeft die status al.", "The organisation already has that status."),
+    # a CSV file of grants (rights.domain.bulk): the whole file, then one line's column
+    "bulk_empty_file": ("Het bestand is leeg.", "The file is empty."),
+    "bulk_file_too_large": ("Het bestand is groter dan {max_kib} KiB.", "The file is larger than {max_kib} KiB."),
+    "bulk_too_many_lines": (
+        "Het bestand heeft meer dan {max_lines} regels met rechten.",
+        "The file has more than {max_lines} lines of grants.",
+    ),
+    "bulk_not_utf8": ("Het bestand is geen UTF-8-tekst.", "The file is not UTF-8 text."),
+    "bulk_bad_csv": ("Regel {line} is geen geldige CSV.", "Line {line} is not valid CSV."),
+    "bulk_missing_columns": (
+        "De eerste regel mist de kolom(men) {columns}.",
+        "The first line lacks the column(s) {columns}.",
+    ),
+    "bulk_unknown_columns": (
+        "De eerste regel bevat onbekende kolom(men) {columns}.",
+        "The first line has unknown column(s) {columns}.",
+    ),
+    "bulk_person_column": (
+        "De eerste regel moet precies één van de kolommen national_number of person bevatten.",
+        "The first line must have exactly one of the columns national_number or person.",
+    ),
+    "bulk_no_lines": (
+        "Het bestand bevat enkel de kolomnamen, geen rechten.",
+        "The file holds only the column names, no grants.",
+    ),
+    "bulk_cell_count": (
+        "Deze regel heeft {got} waarden in plaats van {expected}.",
+        "This line has {got} values instead of {expected}.",
+    ),
+    "bulk_missing_value": ("Deze waarde ontbreekt.", "This value is missing."),
+    "bulk_bad_date": ("Dit is geen geldige datum.", "This is not a valid date."),
+    "bulk_bad_reason": ("De reden moet 3 tot 1000 tekens lang zijn.", "The reason must be 3 to 1000 characters."),
+    "bulk_duplicate_line": (
+        "Deze regel herhaalt regel {first} (dezelfde persoon, hetzelfde recht en dezelfde maatregel).",
+        "This line repeats line {first} (the same person, right and measure).",
+    ),
+    "bulk_changed": (
+        "Het bestand of de gegevens zijn gewijzigd sinds het nazicht; er is niets opgeslagen.",
+        "The file or the data changed since the check; nothing was saved.",
+    ),
+    # recertification campaigns (rights.domain.campaigns)
+    "recert_platform_only": (
+        "Enkel een platformbeheerder kan een hercertificeringscampagne starten.",
+        "Only a platform administrator can start a recertification campaign.",
+    ),
+    "recert_title_required": ("Vul een titel in.", "Enter a title."),
+    "recert_min_age_invalid": (
+        "Het aantal dagen moet tussen 0 en {max_days} liggen.",
+        "The number of days must be between 0 and {max_days}.",
+    ),
+    "recert_deadline_in_past": (
+        "De uiterste datum moet in de toekomst liggen.",
+        "The deadline must be in the future.",
+    ),
+    "recert_deadline_passed": (
+        "De uiterste datum van deze campagne is voorbij; er kan niets meer worden beslist.",
+        "This campaign's deadline has passed; nothing can be decided any more.",
+    ),
+    "recert_already_decided": (
+        "Over dit recht is in deze campagne al beslist ({status}).",
+        "This grant was already decided in this campaign ({status}).",
+    ),
+    "recert_grant_not_active": (
+        "Dit recht is niet meer actief; er valt niets te bevestigen.",
+        "This grant is no longer active; there is nothing to confirm.",
+    ),
+    "recert_reason_required": (
+        "Vul een reden in (3 tot 1000 tekens).",
+        "Enter a reason (3 to 1000 characters).",
+    ),
+    "unknown_recert_item": ("Onbekend te herbevestigen recht.", "Unknown recertification item."),
+    "unknown_recert_campaign": ("Onbekende hercertificeringscampagne.", "Unknown recertification campaign."),
     # operator login by LDAP bind (rights.directory.login)
     "ldap_login_failed": ("Onjuiste gebruikersnaam of wachtwoord.", "Wrong user name or password."),
     "ldap_login_rate_limited": (

@@ -219,3 +219,32 @@ class AuditEvent(msgspec.Struct, frozen=True, kw_only=True):
     request_id: str | None = None
     address: str | None = None
     details: dict = {}
+
+
+class RequestStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+
+class AccessRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """Self-registration: a person asks an organisation's local administrators for a right (issue 5).
+
+    Approving it creates the grant (``grant_id``) through the same rules as a manual grant; refusing it
+    needs a reason. ``contact_email`` is where the outcome is mailed (else the person's own e-mail).
+    """
+
+    id: str
+    person_id: str
+    organisation_id: str
+    role: str
+    measure: str | None
+    motivation: str
+    contact_email: str | None = None
+    status: RequestStatus = RequestStatus.PENDING
+    created_at: datetime
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    decision_reason: str | None = None
+    grant_id: str | None = None

@@ -41,6 +41,8 @@ from rights.domain.text import normalise_search_text
 from rights.storage import rows, search
 from rights.storage.engine import WRITE_OPTION, StorageError, violation
 from rights.storage.sql_mandates import MandateQueries
+from rights.storage.sql_recert import RecertQueries
+from rights.storage.sql_requests import RequestQueries
 from rights.storage.tables import (
     administrators,
     audit_events,
@@ -127,7 +129,7 @@ class SqlStore:
         await self.engine.dispose()
 
 
-class SqlTx(MandateQueries):
+class SqlTx(MandateQueries, RequestQueries, RecertQueries):
     """Implements :class:`rights.domain.ports.Tx` on one connection inside one transaction."""
 
     def __init__(self, conn: AsyncConnection, clock: Clock) -> None:

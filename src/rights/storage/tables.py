@@ -398,3 +398,63 @@ outbox = Table(
     Column("sent_at", UTCDateTime),
     Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
 )
+
+# --- self-registration requests (issue 5, rights.domain.services.requests; see docs/screens.md) -----
+
+# A person's request for a right in an organisation, decided by its local administrators. Approval
+# creates the grant (``grant_id``) in the same transaction; nothing is deleted.
+access_requests = Table(
+    "access_requests",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("person_id", ID, ForeignKey("persons.id"), nullable=False),
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=False),
+    Column("role", String(128), nullable=False),
+    Column("measure", String(128)),
+    Column("motivation", Text, nullable=False),
+    Column("contact_email", String(320)),
+    Column("status", String(16), nullable=False),  # pending | approved | refused | withdrawn
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime),
+    Column("decided_by", String(255)),
+    Column("decision_reason", Text),
+    Column("grant_id", ID),
+    Index("ix_access_requests_organisation_id_status", "organisation_id", "status"),
+    Index("ix_access_requests_person_id", "person_id"),
+)
+
+# --- recertification campaigns (issue 5, rights.domain.campaigns; migration 0008) -------------------
+
+# A campaign asks administrators to confirm or revoke old grants before a deadline.
+recert_campaigns = Table(
+    "recert_campaigns",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("title", String(255), nullable=False),
+    Column("min_age_days", Integer, nullable=False),
+    Column("deadline", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("started_by", String(255), nullable=False),
+    Column("organisation_id", ID, ForeignKey("organisations.id")),  # NULL: every organisation
+    Column("status", String(16), nullable=False),  # open | closed
+    Column("closed_at", UTCDateTime),
+    Index("ix_recert_campaigns_status", "status"),
+)
+
+# One row per grant snapshotted at the start: pending until confirmed, revoked or found gone.
+recert_items = Table(
+    "recert_items",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("campaign_id", ID, ForeignKey("recert_campaigns.id"), nullable=False),
+    Column("grant_id", ID, ForeignKey("grants.id"), nullable=False),
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | confirmed | revoked | expired_before
+    Column("decided_by", String(255)),
+    Column("decided_at", UTCDateTime),
+    Column("reason", Text),
+    Column("reminded_at", UTCDateTime),
+    Index("ix_recert_items_campaign_id_grant_id", "campaign_id", "grant_id", unique=True),
+    Index("ix_recert_items_organisation_id_status", "organisation_id", "status"),
+    Index("ix_recert_items_grant_id", "grant_id"),
+)

@@ -24,12 +24,18 @@ from litestar.template import TemplateConfig
 
 from rights.api.permissions import Permission
 from rights.domain.services import Services
+from rights.mail.notifier import OutboxNotifier
 from rights.mail.ports import Outbox
 from rights.settings import Settings
 from rights.web.beheer import BeheerScreen
+from rights.web.beheer_bulk import BulkScreen
+from rights.web.beheer_more import BEHEER_MORE
+from rights.web.beheer_recert import RecertScreen
+from rights.web.beheer_requests import RequestScreen
 from rights.web.desk import Desk
 from rights.web.exports import ExportController, ExportScreen
 from rights.web.helpline import HelplineScreen
+from rights.web.oidc import OidcLoginController
 from rights.web.session import LoginController, middleware, session_key
 
 HERE = Path(__file__).parent
@@ -60,8 +66,15 @@ def _to_login(request: Request, _exc: NotAuthorizedException) -> Redirect:
 
 
 @get("/", opt={"permission": Permission.PUBLIC}, include_in_schema=False)
-async def home() -> Redirect:
-    return Redirect("/helpline", status_code=303)
+async def home(request: Request) -> Redirect:
+    """A person to their /beheer, an operator to the helpline screen, anyone else to the login page."""
+    who = request.session.get("principal")
+    kind = who.get("kind") if isinstance(who, dict) else None
+    if kind == "person":
+        return Redirect("/beheer", status_code=303)
+    if kind in ("helpline", "platform_admin"):
+        return Redirect("/helpline", status_code=303)
+    return Redirect("/helpline/login", status_code=303)
 
 
 def create_web(settings: Settings, services: Services) -> Web:
@@ -72,6 +85,8 @@ def create_web(settings: Settings, services: Services) -> Web:
 
         worker = OutboxWorker(outbox, SmtpSender(settings.smtp_host, settings.smtp_port, settings.mail_from))
     desk = Desk(services.core, outbox, on_queued=worker.wake if worker else None)
+    services.requests.notifier = OutboxNotifier(outbox, base_url=settings.base_url,
+                                                on_queued=worker.wake if worker else None)
     state = {"outbox": outbox, "desk": desk, "mail_worker": worker}
 
     @asynccontextmanager
@@ -91,7 +106,9 @@ def create_web(settings: Settings, services: Services) -> Web:
         return Web(handlers, None, state, [run_worker])
     screens = Router(
         path="/",
-        route_handlers=[LoginController, HelplineScreen, ExportScreen, BeheerScreen, home],
+        route_handlers=[LoginController, HelplineScreen, ExportScreen, BeheerScreen, RequestScreen, home,
+                       OidcLoginController, *BEHEER_MORE, BulkScreen,
+                       RecertScreen],
         middleware=middleware(settings, key),
         exception_handlers={NotAuthorizedException: _to_login},
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
@@ -44,7 +45,7 @@ assert not set(BEHEER_TEXTS) & set(TEXTS), "a /beheer text key collides with a h
 TEXTS.update(BEHEER_TEXTS)
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
-DONE = ("granted", "revoked", "appointed", "removed")
+DONE = ("granted", "revoked", "appointed", "removed", "addperson_done", "bulk_applied")
 
 
 def _opt(permission: Permission) -> dict[str, Any]:
@@ -117,18 +118,32 @@ class BeheerScreen(Controller):
     async def organisation(self, request: Request, services: Services, caller: Caller, org_id: str,
                            page_no: int = Parameter(query="page", default=1, ge=1, le=100_000),
                            done: str | None = Parameter(query="done", default=None, max_length=20),
+                           name: str = Parameter(query="name", default="", max_length=100),
+                           role: str = Parameter(query="role", default="", max_length=100),
+                           measure: str = Parameter(query="measure", default="", max_length=100),
+                           with_rights: str = Parameter(query="with_rights", default="", max_length=5),
                            ) -> Template:
+        filters = views.PeopleFilter(name=name.strip(), role=role.strip(), measure=measure.strip(),
+                                     with_rights=bool(with_rights))
         return await self._organisation(request, services, caller, org_id, page_no,
-                                        done=done if done in DONE else None)
+                                        done=done if done in DONE else None, filters=filters)
 
     async def _organisation(self, request: Request, services: Services, caller: Caller, org_id: str,
-                            page_no: int = 1, status: int = 200, **extra: Any) -> Template:
+                            page_no: int = 1, status: int = 200,
+                            filters: views.PeopleFilter | None = None, **extra: Any) -> Template:
         org, admin = await views.my_administration(services, caller, org_id)
         request.session["acting_for"] = {"id": org.id, "name": org.name}
-        people = await views.people_page(services, caller, org.id, page_no)
+        filters = filters or views.PeopleFilter()
+        people = await views.people_page(services, caller, org.id, page_no, filters)
         admins = await services.people.administrators(caller, org.id)
+        pending = len(await services.requests.pending(caller, org.id))  # self-registration (beheer_requests)
+        from rights.web.beheer_recert import notice  # recertification (beheer_recert imports this module)
+
+        recert = await notice(services, caller, org.id)
         return screen(request, "beheer_org.html", status=status, org=org, me=admin, admins=admins,
-                      **people, **{"done": None, "block": None, **extra})
+                      pending_requests=pending, recert=recert, filters=filters, filter_qs=urlencode(filters.query()),
+                      filter_roles=views.filter_roles(services, org), **people,
+                      **{"done": None, "block": None, **extra})
 
     # --- grant ----------------------------------------------------------------------------------
 
@@ -233,12 +248,13 @@ class BeheerScreen(Controller):
                   if p.id not in admins]
         catalogue = services.core.catalogue
         apps = sorted({r.application for r in catalogue.roles_for(org.type)})
-        return {"org": org, "people": people, "apps": [(a, catalogue.application(a).name) for a in apps]}
+        return {"org": org, "me": me, "people": people,
+                "apps": [(a, catalogue.application(a).name) for a in apps]}
 
     @get("/organisations/{org_id:str}/administrators/new", opt=_opt(Permission.PEOPLE_MANAGE))
     async def appoint_form(self, request: Request, services: Services, caller: Caller, org_id: str) -> Template:
         ctx = await self._appoint_context(services, caller, org_id)
-        form = {"person": "", "applications": [], "email": "", "disclose": ""}
+        form = {"person": "", "applications": [], "email": "", "disclose": "", "main": ""}
         return screen(request, "beheer_appoint.html", form=form, errors={}, **ctx)
 
     @post("/organisations/{org_id:str}/administrators/new", opt=_opt(Permission.PEOPLE_MANAGE), status_code=303)
@@ -248,13 +264,16 @@ class BeheerScreen(Controller):
         lang = _lang(request)
         t = texts(lang)
         form = {"person": text_of(data, "person", 100), "applications": list_of(data, "applications"),
-                "email": text_of(data, "email", 320), "disclose": text_of(data, "disclose", 5)}
+                "email": text_of(data, "email", 320), "disclose": text_of(data, "disclose", 5),
+                "main": text_of(data, "main", 5)}
         holder = views.person_in(ctx["people"], form["person"])
         errors = appoint_errors(form, t, person_ok=holder is not None, known_apps={a for a, _ in ctx["apps"]})
         if not errors and holder is not None:
             try:
                 await services.people.appoint(caller, org_id, Appointment(
-                    person=holder.id, main=False, applications=tuple(form["applications"]) or None,
+                    # A main administrator administers every application (the use case decides who may).
+                    person=holder.id, main=bool(form["main"]),
+                    applications=None if form["main"] else tuple(form["applications"]) or None,
                     contact=ContactCard(email=form["email"] or None, disclose=bool(form["disclose"]))))
                 return Redirect(f"/beheer/organisations/{org_id}?done=appointed", status_code=303)
             except DomainError as exc:

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from rights.domain import rules
+from rights.domain import identifiers, rules
 from rights.domain.catalogue import Role
 from rights.domain.errors import Forbidden
 from rights.domain.model import Administrator, Grant, Organisation, Person
 from rights.domain.ports import Caller
 from rights.domain.services import Services
+from rights.domain.text import normalise_search_text
 
 PAGE_SIZE = 20
 
@@ -78,8 +79,36 @@ async def my_administration(services: Services, caller: Caller, org_id: str) -> 
     return org, admin
 
 
-async def people_page(services: Services, caller: Caller, org_id: str, page: int) -> dict[str, Any]:
-    """People with an active work relation and their active rights, PAGE_SIZE per page."""
+@dataclass(frozen=True)
+class PeopleFilter:
+    """The people list's filter (query parameters): name contains, holds role / measure, only with rights."""
+
+    name: str = ""
+    role: str = ""
+    measure: str = ""
+    with_rights: bool = False
+
+    @property
+    def active(self) -> bool:
+        return bool(self.name or self.role or self.measure or self.with_rights)
+
+    def query(self) -> dict[str, str]:
+        """The filter as query parameters (for the pager's links), without empty ones."""
+        out = {"name": self.name, "role": self.role, "measure": self.measure,
+               "with_rights": "1" if self.with_rights else ""}
+        return {k: v for k, v in out.items() if v}
+
+    def keeps(self, person: Person, grants: list[Grant]) -> bool:
+        if self.name and normalise_search_text(self.name) not in normalise_search_text(person.display_name):
+            return False
+        held = [g for g in grants if (not self.role or g.role == self.role)
+                and (not self.measure or g.measure == self.measure)]
+        return bool(held) if (self.role or self.measure or self.with_rights) else True
+
+
+async def people_page(services: Services, caller: Caller, org_id: str, page: int,
+                      filters: PeopleFilter | None = None) -> dict[str, Any]:
+    """People with an active work relation and their active rights, PAGE_SIZE per page (after the filter)."""
     now = services.core.now()
     relations = await services.people.work_relations(caller, org_id)
     grants = await services.grants.of_organisation(caller, org_id)
@@ -89,9 +118,11 @@ async def people_page(services: Services, caller: Caller, org_id: str, page: int
             by_person.setdefault(g.person_id, []).append(g)
     people = sorted({p.id: (w, p) for w, p in relations if w.active_at(now)}.values(),
                     key=lambda wp: (wp[1].family_name.lower(), wp[1].given_name.lower()))
+    if filters is not None and filters.active:
+        people = [(w, p) for w, p in people if filters.keeps(p, by_person.get(p.id, []))]
     pages = max(1, -(-len(people) // PAGE_SIZE))
     page = min(max(page, 1), pages)
-    rows = [{"person": p, "user_type": w.user_type.value,
+    rows = [{"person": p, "user_type": w.user_type.value, "masked": identifiers.mask_national_number(p.national_number),
              "grants": [grant_view(services, g) for g in sorted(by_person.get(p.id, []), key=lambda g: g.role)]}
             for w, p in people[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]]
     return {"rows": rows, "page": page, "pages": pages, "people": [p for _, p in people]}
@@ -119,6 +150,14 @@ def right_options(services: Services, org: Organisation, admin: Administrator) -
         for m in role.measures:
             out.setdefault(app, []).append(RightOption(role, m.code, m.name, m.historic))
     return dict(sorted(out.items()))
+
+
+def filter_roles(services: Services, org: Organisation) -> dict[str, Any]:
+    """The people filter's choices: the roles of this organisation type, and all their measures."""
+    roles = sorted(services.core.catalogue.roles_for(org.type), key=lambda r: r.name.lower())
+    measures = {m.code: m.name for r in roles for m in r.measures}
+    return {"roles": [(r.code, r.name) for r in roles],
+            "measures": sorted(measures.items(), key=lambda cm: cm[1].lower())}
 
 
 def find_option(options: dict[str, list[RightOption]], value: str) -> RightOption | None:

@@ -6,7 +6,8 @@ call. Every form carries a CSRF token (double-submit cookie, Litestar's CSRF mid
 middlewares sit on the screens' router only, so the bearer-token API under /v1 is not affected.
 
 Login: in development a clearly marked persona picker; in production an LDAP bind through
-``rights.directory.login.OperatorLogin`` with the mapping file of ``RIGHTS_LDAP_MAPPING``.
+``rights.directory.login.OperatorLogin`` with the mapping file of ``RIGHTS_LDAP_MAPPING`` (operators), and
+OpenID Connect for persons (``rights.web.oidc``). Sessions expire when idle or too old (``rights.web.expiry``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from rights.api.permissions import Permission
 from rights.domain.errors import DomainError
 from rights.domain.ports import PrincipalKind
 from rights.settings import Settings
+from rights.web.expiry import SessionExpiry, start_session
 from rights.web.i18n import pick_lang, texts
 
 # Demo personas: (form value, principal kind, subject, text key)
@@ -59,10 +61,10 @@ def session_key(settings: Settings) -> bytes | None:
     return hashlib.sha256(b"rights-session:" + material).digest()
 
 
-def _sessions(app: Any, *, key: bytes, secure: bool) -> Any:
+def _sessions(app: Any, *, key: bytes, secure: bool, max_age: int = 12 * 3600) -> Any:
     # Built when the app is, not before: Litestar deep-copies routers, and the cipher cannot be copied.
     config = CookieBackendConfig(secret=key, key="rights_session", secure=secure, httponly=True,
-                                 samesite="lax", max_age=12 * 3600)
+                                 samesite="lax", max_age=max_age)
     return config.middleware(app)
 
 
@@ -70,7 +72,10 @@ def middleware(settings: Settings, key: bytes) -> list[DefineMiddleware]:
     secure = settings.production or settings.base_url.startswith("https://")
     csrf = CSRFConfig(secret=hashlib.sha256(key + b"csrf").hexdigest(), cookie_name="rights_csrf",
                       cookie_secure=secure, cookie_httponly=True, cookie_samesite="lax")
-    return [DefineMiddleware(_sessions, key=key, secure=secure), DefineMiddleware(CSRFMiddleware, config=csrf)]
+    # The cookie lives as long as a session may (RIGHTS_SESSION_MAX_HOURS); rights.web.expiry ends it
+    # earlier when idle, and ends it on the server side whatever the browser keeps.
+    return [DefineMiddleware(_sessions, key=key, secure=secure, max_age=settings.session_max_hours * 3600),
+            DefineMiddleware(SessionExpiry, settings=settings), DefineMiddleware(CSRFMiddleware, config=csrf)]
 
 
 def page(request: Request, name: str, status: int = 200, **context: Any) -> Template:
@@ -92,8 +97,8 @@ class LoginController(Controller):
     @get("/login", opt={"permission": Permission.PUBLIC})
     async def form(self, request: Request) -> Template:
         settings: Settings = request.app.state.settings
-        return page(request, "login.html", personas=PERSONAS,
-                    ldap=settings.ldap_mapping is not None, error=None)
+        return page(request, "login.html", personas=PERSONAS, ldap=settings.ldap_mapping is not None, error=None,
+                    oidc=settings.oidc_login, expired=request.query_params.get("expired") == "1")
 
     @post("/login", opt={"permission": Permission.PUBLIC}, status_code=303)
     async def login(
@@ -108,16 +113,15 @@ class LoginController(Controller):
             except DomainError as exc:
                 lang = pick_lang(None, request.session.get("lang"))
                 return page(request, "login.html", status=401, personas=PERSONAS, ldap=True,
-                            error=exc.message_en if lang == "en" else exc.message_nl)
+                            oidc=settings.oidc_login, error=exc.message_en if lang == "en" else exc.message_nl)
             kind, subject = caller.kind, caller.subject
         else:
-            return page(request, "login.html", status=401, personas=PERSONAS, ldap=False, error=None)
+            return page(request, "login.html", status=401, personas=PERSONAS, ldap=False, error=None,
+                        oidc=settings.oidc_login)
         principal: dict[str, Any] = {"kind": kind.value, "subject": subject}
         if kind is PrincipalKind.PERSON:  # a person's screens need their person id (Caller.person_id)
             principal["person_id"] = await _person_id_of(request, PERSON_NUMBERS.get(subject, ""))
-        lang = request.session.get("lang")
-        request.clear_session()  # a new principal starts a new session
-        request.set_session({"principal": principal, "lang": lang or "nl", "call": []})
+        start_session(request, principal)  # a new principal starts a new session (rights.web.expiry)
         return Redirect("/beheer" if kind is PrincipalKind.PERSON else "/helpline", status_code=303)
 
     @post("/logout", opt={"permission": Permission.PUBLIC}, status_code=303)

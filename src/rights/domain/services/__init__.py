@@ -16,6 +16,8 @@ from rights.domain.services.helpline import HelplineCard, HelplineService
 from rights.domain.services.mandates import MandateService
 from rights.domain.services.organisations import OrganisationService
 from rights.domain.services.people import AdministratorEntry, PeopleService
+from rights.domain.services.recertification import RecertificationService
+from rights.domain.services.requests import RequestService
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class Services:
     checks: CheckService
     helpline: HelplineService
     mandates: MandateService
+    requests: RequestService
+    recertification: RecertificationService
 
     async def audit_events(
         self, caller: Caller, *, organisation_id: str | None, after_id: int, limit: int
@@ -54,6 +58,8 @@ def build_services(
         checks=CheckService(core, keeper),
         helpline=HelplineService(core),
         mandates=MandateService(core),
+        requests=RequestService(core),
+        recertification=RecertificationService(core),
     )
 
 

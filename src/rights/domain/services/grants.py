@@ -33,6 +33,23 @@ def _utc(value: datetime, field_name: str) -> datetime:
     return value
 
 
+async def revoke_in(
+    core: Core, tx: Tx, caller: Caller, grant: Grant, reason: str, *, at: datetime | None = None
+) -> tuple[Grant, int]:
+    """The one revoke path (stamp, compare-and-set, change log, audit) inside the caller's transaction;
+    also used by recertification, whose deadline revokes what was not confirmed."""
+    revoked = msgspec.structs.replace(
+        grant, revoked_at=at or core.now(), revoked_by=caller.person_id or caller.subject,
+        revoke_reason=reason, version=grant.version + 1,
+    )
+    await tx.save_grant(revoked, expected_version=grant.version)
+    rev = await record(
+        core, tx, caller, kind="grant_revoked", entity="grant", entity_id=grant.id,
+        data={"reason": reason, "version": revoked.version}, organisation_id=grant.organisation_id,
+    )
+    return revoked, rev
+
+
 class GrantService:
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -49,6 +66,13 @@ class GrantService:
         return grant, org
 
     async def grant(self, caller: Caller, cmd: NewGrant) -> Written[Grant]:
+        async with self.core.store.write() as tx:
+            grant, rev = await self.grant_in(tx, caller, cmd)
+        await self.core.committed(rev)
+        return Written(grant, rev)
+
+    async def grant_in(self, tx: Tx, caller: Caller, cmd: NewGrant) -> tuple[Grant, int]:
+        """The grant inside the caller's write transaction (an approved access request commits with it)."""
         role = self.core.catalogue.role(cmd.role)
         now = self.core.now()
         valid_from = _utc(cmd.valid_from, "valid_from") if cmd.valid_from else now
@@ -57,31 +81,29 @@ class GrantService:
             if cmd.valid_until
             else valid_from + timedelta(days=role.default_validity_days)
         )
-        async with self.core.store.write() as tx:
-            org = await resolve_organisation(tx, cmd.organisation)
-            holder = await resolve_person(tx, cmd.person, caller)
-            # Only local administrators grant: platform staff neither grant nor hold the organisation's keys.
-            rules.ensure_administers(await tx.administrators(org.id), caller.person_id, role.application)
-            rules.ensure_grantable(
-                role=role, measure=cmd.measure, org=org, holder=holder, actor_person_id=caller.person_id or "",
-                work_relations=await tx.work_relations(person_id=holder.id), valid_from=valid_from,
-                valid_until=valid_until, now=now,
-            )
-            existing = await tx.grants(person_id=holder.id, organisation_id=org.id, role=role.code, measure=cmd.measure)
-            if any(g.revoked_at is None and g.valid_until > valid_from and g.valid_from < valid_until for g in existing):
-                raise Conflict("grant_already_exists", "role")
-            grant = Grant(
-                id=new_id("gr_"), person_id=holder.id, organisation_id=org.id, role=role.code,
-                measure=cmd.measure or None, valid_from=valid_from, valid_until=valid_until,
-                granted_by=caller.person_id or caller.subject, granted_at=now, reason=cmd.reason,
-            )
-            await tx.add_grant(grant)
-            rev = await record(
-                self.core, tx, caller, kind="grant_created", entity="grant", entity_id=grant.id,
-                data=to_data(grant), organisation_id=org.id,
-            )
-        await self.core.committed(rev)
-        return Written(grant, rev)
+        org = await resolve_organisation(tx, cmd.organisation)
+        holder = await resolve_person(tx, cmd.person, caller)
+        # Only local administrators grant: platform staff neither grant nor hold the organisation's keys.
+        rules.ensure_administers(await tx.administrators(org.id), caller.person_id, role.application)
+        rules.ensure_grantable(
+            role=role, measure=cmd.measure, org=org, holder=holder, actor_person_id=caller.person_id or "",
+            work_relations=await tx.work_relations(person_id=holder.id), valid_from=valid_from,
+            valid_until=valid_until, now=now,
+        )
+        existing = await tx.grants(person_id=holder.id, organisation_id=org.id, role=role.code, measure=cmd.measure)
+        if any(g.revoked_at is None and g.valid_until > valid_from and g.valid_from < valid_until for g in existing):
+            raise Conflict("grant_already_exists", "role")
+        grant = Grant(
+            id=new_id("gr_"), person_id=holder.id, organisation_id=org.id, role=role.code,
+            measure=cmd.measure or None, valid_from=valid_from, valid_until=valid_until,
+            granted_by=caller.person_id or caller.subject, granted_at=now, reason=cmd.reason,
+        )
+        await tx.add_grant(grant)
+        rev = await record(
+            self.core, tx, caller, kind="grant_created", entity="grant", entity_id=grant.id,
+            data=to_data(grant), organisation_id=org.id,
+        )
+        return grant, rev
 
     async def revoke(self, caller: Caller, grant_id: str, cmd: Revocation) -> Written[Grant]:
         async with self.core.store.write() as tx:
@@ -90,15 +112,7 @@ class GrantService:
                 raise Conflict("already_revoked", "grant")
             if cmd.expected_version is not None and cmd.expected_version != grant.version:
                 raise Conflict("version_conflict", "expected_version", actual=grant.version)
-            revoked = msgspec.structs.replace(
-                grant, revoked_at=self.core.now(), revoked_by=caller.person_id or caller.subject,
-                revoke_reason=cmd.reason, version=grant.version + 1,
-            )
-            await tx.save_grant(revoked, expected_version=grant.version)
-            rev = await record(
-                self.core, tx, caller, kind="grant_revoked", entity="grant", entity_id=grant.id,
-                data={"reason": cmd.reason, "version": revoked.version}, organisation_id=org.id,
-            )
+            revoked, rev = await revoke_in(self.core, tx, caller, grant, cmd.reason)
         await self.core.committed(rev)
         return Written(revoked, rev)
 
@@ -130,6 +144,7 @@ class GrantService:
                     "previous_valid_from": grant.valid_from.isoformat(),
                     "previous_valid_until": grant.valid_until.isoformat(),
                     "reason": cmd.reason, "version": changed.version,
+                    "changed_by": caller.person_id or caller.subject,
                 },
                 organisation_id=org.id,
             )

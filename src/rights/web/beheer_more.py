@@ -1,0 +1,10 @@
+"""The rest of the /beheer administrator screens, registered together in rights.web (one line there):
+adding a person, a grant's page (validity and history) and the mandates."""
+
+from __future__ import annotations
+
+from rights.web.beheer_grantpage import BeheerGrantScreen
+from rights.web.beheer_mandates import BeheerMandateScreen
+from rights.web.beheer_people import BeheerPeopleScreen
+
+BEHEER_MORE = [BeheerPeopleScreen, BeheerGrantScreen, BeheerMandateScreen]
