@@ -8,13 +8,10 @@ main screens go to test-artifacts/beheer-*.png.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 
 from rights.api.app import create_app
@@ -23,6 +20,7 @@ from rights.domain.ports import Caller, PrincipalKind
 from tests.conftest import run_in_thread
 from tests.mail.conftest import free_port
 from tests.web.conftest import web_settings_for
+from tests.web.live import open_page, serve
 from tests.web.test_browser import ARTIFACTS, CHROMIUM, browser  # noqa: F401  (the shared Chromium fixture)
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
@@ -59,30 +57,14 @@ def site(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     port = free_port()
     settings = web_settings_for(seeded_db, tmp_path_factory.mktemp("beheer"), host="127.0.0.1", port=port)
     orgs = run_in_thread(_undo_story, settings.database_url)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None,
-                                           access_log=False, ws="none", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            pytest.fail("the server did not start")
-        time.sleep(0.05)
-    try:
+    with serve(create_app(settings), port):
         yield Site(f"http://127.0.0.1:{port}", orgs)
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @pytest.fixture
 def page(browser: Browser, site: Site) -> Iterator[Page]:  # noqa: F811
-    context = browser.new_context(base_url=site.url, locale="nl-BE")
-    pg = context.new_page()
-    pg.set_default_timeout(10_000)
-    try:
+    with open_page(browser, site.url) as pg:
         yield pg
-    finally:
-        context.close()
 
 
 def log_in(page: Page, persona: str) -> None:

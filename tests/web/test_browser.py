@@ -6,19 +6,18 @@ worker sending to a real SMTP server (aiosmtpd). Never ``playwright install``: /
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from rights.api.app import create_app
 from tests.mail.conftest import Inbox, free_port
 from tests.web.conftest import web_settings_for
+from tests.web.live import open_page, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -41,19 +40,10 @@ def site(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     settings = web_settings_for(seeded_db, tmp_path_factory.mktemp("browser"), host="127.0.0.1", port=port,
                                 smtp_host="127.0.0.1", smtp_port=smtp_port)
     app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False,
-                                           ws="none", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            pytest.fail("the server did not start")
-        time.sleep(0.05)
     try:
-        yield Site(f"http://127.0.0.1:{port}", app, inbox)
+        with serve(app, port):
+            yield Site(f"http://127.0.0.1:{port}", app, inbox)
     finally:
-        server.should_exit = True
-        thread.join(10)
         smtp.stop()
 
 
@@ -70,13 +60,8 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, site: Site) -> Iterator[Page]:
     site.app.state.lookup_limiter.reset()
-    context = browser.new_context(base_url=site.url, locale="nl-BE")
-    pg = context.new_page()
-    pg.set_default_timeout(10_000)
-    try:
+    with open_page(browser, site.url) as pg:
         yield pg
-    finally:
-        context.close()
 
 
 def log_in(page: Page, persona: str = "helpline") -> None:

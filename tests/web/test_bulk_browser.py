@@ -9,14 +9,11 @@ Screenshots: test-artifacts/beheer-upload-{form,refused,preview,applied}.png.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 import yaml
 from playwright.sync_api import Browser, Page, expect
 
@@ -25,6 +22,7 @@ from rights.domain import identifiers as ids
 from tests.conftest import run_in_thread
 from tests.mail.conftest import free_port
 from tests.web.conftest import SEEDS, web_settings_for
+from tests.web.live import open_page, serve
 from tests.web.test_browser import ARTIFACTS, CHROMIUM, browser  # noqa: F401  (the shared Chromium fixture)
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
@@ -55,30 +53,14 @@ async def _count(url: str) -> int:
 def site(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     port = free_port()
     settings = web_settings_for(seeded_db, tmp_path_factory.mktemp("bulk"), host="127.0.0.1", port=port)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None,
-                                           access_log=False, ws="none", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            pytest.fail("the server did not start")
-        time.sleep(0.05)
-    try:
+    with serve(create_app(settings), port):
         yield Site(f"http://127.0.0.1:{port}", settings.database_url)
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @pytest.fixture
 def page(browser: Browser, site: Site) -> Iterator[Page]:  # noqa: F811
-    context = browser.new_context(base_url=site.url, locale="nl-BE", accept_downloads=True)
-    pg = context.new_page()
-    pg.set_default_timeout(10_000)
-    try:
+    with open_page(browser, site.url, accept_downloads=True) as pg:
         yield pg
-    finally:
-        context.close()
 
 
 def shot(page: Page, name: str) -> None:

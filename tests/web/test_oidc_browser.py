@@ -4,18 +4,16 @@ Screenshots: test-artifacts/beheer-oidc-{login,home,unknown}.png."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 
 from rights.api.app import create_app
 from tests.mail.conftest import free_port
 from tests.web.conftest import web_settings_for
+from tests.web.live import open_page, serve
 from tests.web.oidc_provider import CLIENT_ID, OidcProvider
 from tests.web.test_browser import ARTIFACTS, CHROMIUM, browser  # noqa: F401  (the shared Chromium fixture)
 
@@ -38,30 +36,14 @@ def site(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory, idp: OidcPro
     url = f"http://127.0.0.1:{port}"
     settings = web_settings_for(seeded_db, tmp_path_factory.mktemp("oidc"), host="127.0.0.1", port=port,
                                 public_url=url, oidc_issuer=idp.issuer, oidc_client_id=CLIENT_ID)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None,
-                                           access_log=False, ws="none", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            pytest.fail("the server did not start")
-        time.sleep(0.05)
-    try:
+    with serve(create_app(settings), port):
         yield url
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @pytest.fixture
 def page(browser: Browser, site: str) -> Iterator[Page]:  # noqa: F811
-    context = browser.new_context(base_url=site, locale="nl-BE")
-    pg = context.new_page()
-    pg.set_default_timeout(10_000)
-    try:
+    with open_page(browser, site) as pg:
         yield pg
-    finally:
-        context.close()
 
 
 def shot(page: Page, name: str) -> None:

@@ -9,14 +9,11 @@ campaign's reason, the confirmed right stays. Screenshots: test-artifacts/beheer
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 
 from rights.api.app import create_app
@@ -24,6 +21,7 @@ from rights.domain.ports import Caller, PrincipalKind
 from tests.conftest import run_in_thread
 from tests.mail.conftest import free_port
 from tests.web.conftest import web_settings_for
+from tests.web.live import open_page, serve
 from tests.web.test_beheer_browser import log_in, shot
 from tests.web.test_browser import CHROMIUM, browser  # noqa: F401  (the shared Chromium fixture)
 
@@ -84,30 +82,14 @@ def site(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     port = free_port()
     settings = web_settings_for(seeded_db, tmp_path_factory.mktemp("recert"), host="127.0.0.1", port=port)
     info = run_in_thread(_start, settings.database_url)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None,
-                                           access_log=False, ws="none", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            pytest.fail("the server did not start")
-        time.sleep(0.05)
-    try:
+    with serve(create_app(settings), port):
         yield Site(f"http://127.0.0.1:{port}", settings.database_url, info)
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @pytest.fixture
 def page(browser: Browser, site: Site) -> Iterator[Page]:  # noqa: F811
-    context = browser.new_context(base_url=site.url, locale="nl-BE")
-    pg = context.new_page()
-    pg.set_default_timeout(10_000)
-    try:
+    with open_page(browser, site.url) as pg:
         yield pg
-    finally:
-        context.close()
 
 
 def test_another_organisations_item_or_page_is_refused(page: Page, site: Site) -> None:

@@ -8,20 +8,19 @@ Screenshots: test-artifacts/beheer-requests-*.png.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from email.message import Message
 from pathlib import Path
 
 import pytest
-import uvicorn
 from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, Page, expect
 
 from rights.api.app import create_app
 from tests.mail.conftest import Inbox, free_port
 from tests.web.conftest import web_settings_for
+from tests.web.live import open_page, serve
 from tests.web.test_beheer_browser import log_in, log_out, shot
 from tests.web.test_browser import CHROMIUM, browser  # noqa: F401  (the shared Chromium fixture)
 
@@ -43,31 +42,17 @@ def site(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     port = free_port()
     settings = web_settings_for(seeded_db, tmp_path_factory.mktemp("requests"), host="127.0.0.1", port=port,
                                 smtp_host="127.0.0.1", smtp_port=smtp_port)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None,
-                                           access_log=False, ws="none", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            pytest.fail("the server did not start")
-        time.sleep(0.05)
     try:
-        yield Site(f"http://127.0.0.1:{port}", inbox)
+        with serve(create_app(settings), port):
+            yield Site(f"http://127.0.0.1:{port}", inbox)
     finally:
-        server.should_exit = True
-        thread.join(10)
         smtp.stop()
 
 
 @pytest.fixture
 def page(browser: Browser, site: Site) -> Iterator[Page]:  # noqa: F811
-    context = browser.new_context(base_url=site.url, locale="nl-BE")
-    pg = context.new_page()
-    pg.set_default_timeout(10_000)
-    try:
+    with open_page(browser, site.url) as pg:
         yield pg
-    finally:
-        context.close()
 
 
 def wait_for_mail(inbox: Inbox, count: int, timeout: float = 15.0) -> list[Message]:
