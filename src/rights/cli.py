@@ -231,6 +231,8 @@ def _print_welcome(settings: Settings) -> None:
     click.echo(f"  API      {base}/v1/…")
     click.echo(f"  OpenAPI  {base}/schema   (YAML: {base}/schema/openapi.yaml)")
     click.echo(f"  health   {base}/healthz  {base}/readyz  metrics {base}/metrics")
+    click.echo(f"  screens  {base}/helpline/login   (DEMO persona picker: Bert, Sofie, An or Koen → /beheer;"
+               " the helpline operator → /helpline)")
     click.echo("\nDEMO tokens, signed with the development key, valid 12 hours. Paste into a shell:\n")
     for var, who, kind, subject in DEMO_PRINCIPALS:
         click.echo(f"  # {who}")
