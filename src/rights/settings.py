@@ -45,6 +45,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     oidc_jwks_url: str = ""
     oidc_algorithms: tuple[str, ...] = ("RS256", "ES256", "EdDSA")
     clock_skew_seconds: int = 60
+    # Tokens whose lifetime (exp - iat) is longer than this are refused, however valid otherwise.
+    token_max_lifetime_seconds: Annotated[int, msgspec.Meta(ge=60)] = 12 * 3600
     roles_claim: str = "roles"
     helpline_role: str = "rights:helpline"
     platform_admin_role: str = "rights:platform-admin"
@@ -119,6 +121,7 @@ _ENV = {
     "oidc_jwks_url": "RIGHTS_OIDC_JWKS_URL",
     "oidc_algorithms": "RIGHTS_OIDC_ALGORITHMS",
     "clock_skew_seconds": "RIGHTS_CLOCK_SKEW_SECONDS",
+    "token_max_lifetime_seconds": "RIGHTS_TOKEN_MAX_LIFETIME_SECONDS",
     "roles_claim": "RIGHTS_ROLES_CLAIM",
     "helpline_role": "RIGHTS_HELPLINE_ROLE",
     "platform_admin_role": "RIGHTS_PLATFORM_ADMIN_ROLE",

@@ -14,6 +14,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from rights import __version__
+from rights.api.bodies import json_body_gate
 from rights.api.middleware import RequestContextMiddleware
 from rights.api.permissions import Permission
 from rights.api.problems import EXCEPTION_HANDLERS
@@ -109,6 +110,7 @@ def create_app(
         template_config=web.templates,
         dependencies=DEPENDENCIES,
         guards=[authorize],
+        before_request=json_body_gate,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[RequestContextMiddleware, prometheus.middleware],
         openapi_config=openapi,

@@ -1,4 +1,4 @@
-"""Request id and one scrubbed access-log line per request."""
+"""Request id, security headers and one scrubbed access-log line per request."""
 
 from __future__ import annotations
 
@@ -10,6 +10,19 @@ import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+# Sent with every response (docs/security.md). The screens load scripts and styles only from /static:
+# no inline script or style, no framing (the confirmation pages must not be clickjacked), no sniffing.
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                 b"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"permissions-policy", b"accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+                            b"microphone=(), payment=(), usb=()"),
+)
+_SECURITY_NAMES = {name for name, _ in SECURITY_HEADERS}
 log = structlog.get_logger("rights.access")
 
 
@@ -37,7 +50,8 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                kept = [(k, v) for k, v in message["headers"] if k.lower() not in _SECURITY_NAMES]
+                message["headers"] = [*kept, *SECURITY_HEADERS, (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:

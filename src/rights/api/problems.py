@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import unquote
 
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from rights.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from rights.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unavailable
+from rights.logging import scrub_text
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -33,6 +35,7 @@ HTTP_CODES: dict[int, tuple[str, str, str]] = {
     404: ("not_found", "Niet gevonden.", "Not found."),
     405: ("method_not_allowed", "Deze methode is niet toegelaten.", "Method not allowed."),
     413: ("body_too_large", "De aanvraag is te groot.", "The request body is too large."),
+    415: ("unsupported_media_type", "Stuur de inhoud als application/json.", "Send the body as application/json."),
     429: ("too_many_requests", "Te veel aanvragen; probeer later opnieuw.", "Too many requests; try again later."),
 }
 
@@ -60,7 +63,9 @@ def problem(
         "field": field,
         "message_nl": message_nl,
         "message_en": message_en,
-        "instance": request.url.path,
+        # The log masks national numbers in paths; the answer does the same (a URL is often logged
+        # by proxies and clients), also when the number was percent-encoded.
+        "instance": scrub_text(unquote(request.url.path)),
         "request_id": request.scope.get("state", {}).get("request_id"),
     }
     if errors:
@@ -119,6 +124,21 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     return problem(request, status=exc.status_code, code=code, message_nl=nl, message_en=en, headers=headers)
 
 
+def unavailable_handler(request: Request, exc: Unavailable) -> Response:
+    """The database is out of reach: 503 with Retry-After, so clients and proxies retry (checks are
+    still answered from the index meanwhile)."""
+    structlog.get_logger("rights.api").warning("storage_unavailable", path=request.url.path,
+                                               cause=type(exc.__cause__).__name__)
+    return problem(
+        request,
+        status=503,
+        code="storage_unavailable",
+        message_nl="De gegevensopslag is tijdelijk onbereikbaar; probeer zo meteen opnieuw.",
+        message_en="Storage is temporarily unavailable; try again shortly.",
+        headers={"Retry-After": str(exc.retry_after_seconds)},
+    )
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     structlog.get_logger("rights.api").error("internal_error", exc_info=exc, path=request.url.path)
     request_id = request.scope.get("state", {}).get("request_id")
@@ -135,6 +155,7 @@ EXCEPTION_HANDLERS = {
     DomainError: domain_error_handler,
     ValidationException: validation_handler,
     HTTPException: http_error_handler,
+    Unavailable: unavailable_handler,
     Exception: internal_error_handler,
 }
 

@@ -95,7 +95,7 @@ class TokenVerifier:
         last: Exception | None = None
         for key in keys:
             try:
-                return jwt.decode(
+                claims = jwt.decode(
                     token,
                     key=getattr(key, "key", key),
                     algorithms=self.algorithms,
@@ -108,6 +108,11 @@ class TokenVerifier:
                 raise TokenError("token expired") from exc
             except jwt.InvalidTokenError as exc:
                 last = exc
+                continue
+            # A stolen long-lived token is a long-lived key: refuse what an issuer should never mint.
+            if claims["exp"] - claims["iat"] > self.settings.token_max_lifetime_seconds:
+                raise TokenError("token lifetime exceeds the maximum")
+            return claims
         raise TokenError(f"invalid token: {type(last).__name__ if last else 'no key'}")
 
     def principal(self, claims: dict[str, Any]) -> Principal:

@@ -15,6 +15,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Invalid national register or BIS number: {reason}.",
     ),
     "invalid_value": ("Ongeldige waarde: {reason}.", "Invalid value: {reason}."),
+    "duplicate_key": (
+        "Een sleutel komt twee keer voor in de JSON; elke sleutel mag maar één keer.",
+        "A key occurs twice in the JSON object; each key may occur only once.",
+    ),
+    "json_too_deep": (
+        "De JSON is te diep genest (hoogstens {max_depth} niveaus).",
+        "The JSON is nested too deeply (at most {max_depth} levels).",
+    ),
+    "nul_character": (
+        "Het NUL-teken (\\u0000) is niet toegelaten.",
+        "The NUL character (\\u0000) is not allowed.",
+    ),
+    "number_out_of_range": (
+        "Het getal is te groot of te klein (hoogstens {maximum}).",
+        "The number is out of range (at most {maximum}).",
+    ),
+    "mandate_too_long": (
+        "Een mandaat mag hoogstens {max_days} dagen lopen.",
+        "A mandate may run for at most {max_days} days.",
+    ),
     "unknown_organisation": ("Onbekende organisatie.", "Unknown organisation."),
     "unknown_person": ("Onbekende persoon.", "Unknown person."),
     "unknown_grant": ("Onbekend gebruikersrecht.", "Unknown grant."),
@@ -325,3 +345,12 @@ class Conflict(DomainError):
     """The request clashes with the current state (revoked twice, last administrator, stale version)."""
 
     kind = "conflict"
+
+
+class Unavailable(Exception):
+    """A port cannot be reached just now (the database is down); the caller may retry later.
+
+    Not a :class:`DomainError`: it says nothing about the request, so nothing catches it as a refusal.
+    """
+
+    retry_after_seconds = 5

@@ -17,8 +17,10 @@ from typing import Any
 import msgspec
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from rights.domain.errors import Unavailable
 
 WRITE_OPTION = "rights_write"
 BUSY_TIMEOUT_MS = 10_000
@@ -35,6 +37,24 @@ class StorageError(Exception):
 
     def __init__(self, message: str = "storage failure") -> None:
         super().__init__(message)
+
+
+class StorageUnavailable(StorageError, Unavailable):
+    """The database cannot be reached (refused, timed out, connection lost): answered with 503."""
+
+    def __init__(self) -> None:
+        super().__init__("storage unavailable")
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether a driver error means the database is out of reach rather than that a statement failed."""
+    if isinstance(exc, OSError):  # refused, reset, timed out
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+            return True
+        return isinstance(exc.orig, OSError) or "connection" in type(exc.orig).__name__.lower()
+    return False
 
 
 def normalise_url(url: str | URL) -> URL:

@@ -39,7 +39,7 @@ from rights.domain.model import (
 from rights.domain.ports import Clock, SystemClock
 from rights.domain.text import normalise_search_text
 from rights.storage import rows, search
-from rights.storage.engine import WRITE_OPTION, StorageError, violation
+from rights.storage.engine import WRITE_OPTION, StorageError, StorageUnavailable, unreachable, violation
 from rights.storage.sql_mandates import MandateQueries
 from rights.storage.sql_recert import RecertQueries
 from rights.storage.sql_requests import RequestQueries
@@ -65,6 +65,8 @@ def _wrapped(message: str = "storage failure") -> Iterator[None]:
     try:
         yield
     except (SQLAlchemyError, OSError) as exc:
+        if unreachable(exc):
+            raise StorageUnavailable() from exc
         raise StorageError(message) from exc
 
 
@@ -174,7 +176,9 @@ class SqlTx(MandateQueries, RequestQueries, RecertQueries):
             if kind == "foreign_key" and foreign_key is not None:
                 raise foreign_key from None
             raise StorageError() from exc
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, OSError) as exc:
+            if unreachable(exc):
+                raise StorageUnavailable() from exc
             raise StorageError() from exc
 
     async def _organisations(self, org_rows: list[rows.Row]) -> list[Organisation]:

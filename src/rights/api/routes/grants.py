@@ -103,7 +103,7 @@ class ChangeController(Controller):
     async def changes(
         self,
         services: Services,
-        after: int = Parameter(query="after", ge=0, default=0),
+        after: int = Parameter(query="after", ge=0, le=2**63 - 1, default=0),  # a BIGINT, not an overflow
         limit: int = Parameter(query="limit", ge=1, le=1000, default=100),
     ) -> dict[str, Any]:
         """Grants, revocations, validity changes, freezes, administrator and mandate changes, in order."""

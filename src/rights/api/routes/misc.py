@@ -52,7 +52,7 @@ class AuditController(Controller):
         services: Services,
         caller: Caller,
         organisation: str | None = Parameter(query="organisation", default=None, max_length=64),
-        after: int = Parameter(query="after", ge=0, default=0),
+        after: int = Parameter(query="after", ge=0, le=2**63 - 1, default=0),  # a BIGINT, not an overflow
         limit: Limit = 100,
     ) -> dict[str, Any]:
         rows = await services.audit_events(caller, organisation_id=organisation, after_id=after, limit=limit)

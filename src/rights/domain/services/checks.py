@@ -13,9 +13,10 @@ from datetime import datetime
 import msgspec
 
 from rights.domain import identifiers as ids
+from rights.domain import rules
 from rights.domain.commands import CheckQuestion
 from rights.domain.decisions import Decision, decide
-from rights.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from rights.domain.errors import Conflict, Forbidden, NotFound
 from rights.domain.index import Verdict, ts
 from rights.domain.keeper import IndexKeeper
 from rights.domain.model import Change, Grant, Mandate, Organisation, OrgStatus, Person
@@ -183,9 +184,7 @@ class CheckService:
 
     async def check_at(self, q: CheckQuestion, at: datetime) -> Answer:
         """Could P act for O on M at that moment, as the service knew it then (appeals and audits)."""
-        if at.tzinfo is None:
-            raise InvalidInput("invalid_value", "at", reason="a time zone is required")
-        return await self._check_from_store(q, at, history=True)
+        return await self._check_from_store(q, rules.aware_utc(at, "at"), history=True)
 
     # --- lists -------------------------------------------------------------------------------------
 

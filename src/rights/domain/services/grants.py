@@ -12,7 +12,7 @@ import msgspec
 
 from rights.domain import rules
 from rights.domain.commands import NewGrant, Revocation, ValidityChange
-from rights.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from rights.domain.errors import Conflict, Forbidden, NotFound
 from rights.domain.model import Change, Grant, Organisation
 from rights.domain.ports import Caller, Tx
 from rights.domain.services.base import (
@@ -28,9 +28,7 @@ from rights.domain.services.base import (
 
 
 def _utc(value: datetime, field_name: str) -> datetime:
-    if value.tzinfo is None:
-        raise InvalidInput("invalid_value", field_name, reason="a time zone is required")
-    return value
+    return rules.aware_utc(value, field_name)
 
 
 async def revoke_in(
