@@ -141,6 +141,8 @@ async def test_grant_and_check_dates_that_overflow(api: Api, world: World) -> No
 
 @pytest.mark.parametrize(("body", "field"), [
     ('{"type": "company", "name": "A", "name": "B", "identifiers": {}}', "name"),
+    ('{"type": "company", "name": "says \\":\\" twice", "identifiers": {"a": 1}, "identifiers": {}}', "identifiers"),
+    ('[{"type": "company"}, {"name": "A", "type": "school", "name": "B"}]', "name"),
     ('{"type": "company", "name": "A", "identifiers": {"enterprise_number": "0207509031", '
      '"enterprise_number": "0403019261"}}', "enterprise_number"),
 ])
@@ -150,6 +152,12 @@ async def test_duplicate_keys_are_refused(api: Api, body: str, field: str) -> No
                        headers={"Content-Type": "application/json"})
     assert_problem(r, 422, "duplicate_key", field)
     assert await api.revision() == before
+
+
+async def test_a_string_that_looks_like_a_key_is_no_duplicate(api: Api) -> None:
+    body = org_body(name='Bakkerij "Peeters": brood', identifiers={"enterprise_number": enterprise_number(2345671)})
+    r = await api.call("POST", "/v1/organisations", PLATFORM, expect=201, json=body)
+    assert r.json()["organisation"]["name"] == 'Bakkerij "Peeters": brood'
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml",
