@@ -5,9 +5,11 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -15,7 +17,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from rights import __version__
 from rights.api.bodies import json_body_gate
-from rights.api.middleware import RequestContextMiddleware
+from rights.api.middleware import RequestContextMiddleware, security_headers
 from rights.api.permissions import Permission
 from rights.api.problems import EXCEPTION_HANDLERS
 from rights.api.ratelimit import LookupLimiter
@@ -40,6 +42,14 @@ class MetricsController(PrometheusController):
     path = "/metrics"
     opt = {"permission": Permission.PUBLIC}
     include_in_schema = False
+
+
+def _form_targets(settings: Settings) -> tuple[str, ...]:
+    """The issuer's origin, when persons log in there from the screens (the login form redirects to it)."""
+    if not settings.oidc_login:
+        return ()
+    parts = urlsplit(settings.oidc_issuer)
+    return (f"{parts.scheme}://{parts.netloc}",) if parts.scheme in ("http", "https") and parts.netloc else ()
 
 
 def create_app(
@@ -112,7 +122,8 @@ def create_app(
         guards=[authorize],
         before_request=json_body_gate,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        middleware=[RequestContextMiddleware, prometheus.middleware],
+        middleware=[DefineMiddleware(RequestContextMiddleware, headers=security_headers(_form_targets(settings))),
+                    prometheus.middleware],
         openapi_config=openapi,
         lifespan=[lifespan, *web.lifespans],
         state=State({"services": services, "verifier": TokenVerifier(settings), "token_cache": TokenCache(),
