@@ -42,6 +42,12 @@ async def test_problem_instance_masks_a_national_number(api: Api, world: World, 
         assert "85.07.30-***.**" in body["instance"]
 
 
+async def test_a_validation_message_does_not_quote_a_national_number(api: Api) -> None:
+    r = await api.call("POST", "/v1/organisations", PLATFORM, json=org_body(type="85073003328"))
+    assert_problem(r, 400, "invalid_request", "type")
+    assert "85073003328" not in r.text and "85.07.30-***.**" in r.json()["message_en"]
+
+
 # --- item 10: integers, nesting, NUL, dates ---------------------------------------------------------
 
 

@@ -96,7 +96,9 @@ def validation_handler(request: Request, exc: ValidationException) -> Response:
     """Malformed JSON, wrong shapes, unknown fields and bad parameters: 400 naming each field."""
     extra = exc.extra if isinstance(exc.extra, list) else []
     errors = [
-        {"field": _field_of(item), "message": _LOCATION.sub("", str(item.get("message", ""))), "source": item.get("source")}
+        # A message may quote the value (an invalid enum value): masked like the log masks it.
+        {"field": _field_of(item), "message": scrub_text(_LOCATION.sub("", str(item.get("message", "")))),
+         "source": item.get("source")}
         for item in extra
         if isinstance(item, dict)
     ]
