@@ -24,6 +24,7 @@ from rights.domain.errors import Unavailable
 
 WRITE_OPTION = "rights_write"
 BUSY_TIMEOUT_MS = 10_000
+CONNECT_TIMEOUT_S = 5
 
 _DRIVERS = {
     "postgres": "postgresql+asyncpg",
@@ -51,8 +52,10 @@ def unreachable(exc: BaseException) -> bool:
     if isinstance(exc, OSError):  # refused, reset, timed out
         return True
     if isinstance(exc, DBAPIError):
-        if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+        if exc.connection_invalidated or isinstance(exc, InterfaceError):
             return True
+        if isinstance(exc, OperationalError):  # SQLite's "no such table" is one too, but a bug, not an outage
+            return "no such" not in str(exc.orig)
         return isinstance(exc.orig, OSError) or "connection" in type(exc.orig).__name__.lower()
     return False
 
@@ -85,7 +88,9 @@ def build_engine(url: str | URL, *, echo: bool = False) -> AsyncEngine:
         echo=echo,
         json_serializer=_json_dumps,
         json_deserializer=msgspec.json.decode,
+        # An unreachable PostgreSQL answers 503 within seconds, not after asyncpg's 60 s default.
         **({} if is_sqlite(parsed) else {"pool_pre_ping": True}),
+        **({"connect_args": {"timeout": CONNECT_TIMEOUT_S}} if parsed.get_driver_name() == "asyncpg" else {}),
     )
     if is_sqlite(parsed):
         _setup_sqlite(engine)
