@@ -12,7 +12,6 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
-
 def security_headers(form_targets: tuple[str, ...] = ()) -> tuple[tuple[bytes, bytes], ...]:
     """Sent with every response (docs/security.md). The screens load scripts and styles only from
     /static: no inline script or style, no framing (the confirmation pages must not be clickjacked), no
