@@ -160,6 +160,14 @@ def test_token_refuses_an_unknown_principal(dev_dir: Path, as_: str) -> None:
     assert "Usage:" in result.output and "--as" in result.output
 
 
+def test_token_refuses_a_lifetime_the_service_would_refuse(dev_dir: Path) -> None:
+    env = {"RIGHTS_DATA_DIR": str(dev_dir), "RIGHTS_TOKEN_MAX_LIFETIME_SECONDS": "3600"}
+    result = rights("token", "--as", "platform:ops", "--ttl", "3601", env=env)
+    clean_exit(result, 2)
+    assert "RIGHTS_TOKEN_MAX_LIFETIME_SECONDS" in result.output and "eyJ" not in result.output
+    clean_exit(rights("token", "--as", "platform:ops", "--ttl", "3600", env=env), 0)
+
+
 def test_token_refuses_an_invalid_national_number(dev_dir: Path) -> None:
     result = rights("token", "--as", "person:85073003329", env={"RIGHTS_DATA_DIR": str(dev_dir)})
     clean_exit(result, 1)

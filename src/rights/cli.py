@@ -121,8 +121,13 @@ def token(as_: str, ttl: int) -> None:
         raise click.BadParameter(
             "use person:NRN, helpline:NAME, service:CLIENT or platform:NAME", param_hint="--as"
         )
+    settings = _settings()
+    if ttl > settings.token_max_lifetime_seconds:
+        raise click.BadParameter(
+            f"the service refuses tokens living longer than {settings.token_max_lifetime_seconds} s "
+            "(RIGHTS_TOKEN_MAX_LIFETIME_SECONDS)", param_hint="--ttl")
     try:
-        click.echo(mint_dev_token(_settings(), kinds[kind], subject, ttl_seconds=ttl))
+        click.echo(mint_dev_token(settings, kinds[kind], subject, ttl_seconds=ttl))
     except (TokenError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
 
