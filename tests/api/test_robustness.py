@@ -257,3 +257,28 @@ async def test_security_headers(api: Api, path: str) -> None:
     assert r.headers["referrer-policy"] == "same-origin"
     policy = r.headers["permissions-policy"]
     assert "camera=()" in policy and "geolocation=()" in policy and "microphone=()" in policy
+
+
+async def test_killed_connections_never_give_a_500(api: Api, world: World) -> None:
+    """pg_terminate_backend on every connection of the service: the next writes succeed or get 503."""
+    store = api.client.app.state.services.core.store
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no server connections to kill")
+    import asyncpg
+
+    dsn = store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    admin = await asyncpg.connect(dsn)
+    try:
+        killed = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    finally:
+        await admin.close()
+    assert killed >= 1
+    statuses = []
+    for n in range(3):
+        body = org_body(identifiers={"enterprise_number": enterprise_number(3456780 + n)})
+        r = await api.call("POST", "/v1/organisations", PLATFORM, json=body)
+        assert r.status_code in (201, 503), r.text
+        statuses.append(r.status_code)
+    assert statuses[-1] == 201
