@@ -140,10 +140,15 @@ class CheckService:
             return [await self.check(caller, q) for q in questions]
         await self.ensure_fresh(at_least_revision)
         now = ts(self.core.now())
-        return [
-            await self.check_at(q, q.at) if q.at is not None else self.ask_index(k, q.role, q.measure, now)
+        # Every present-tense question first, in one pass without an await: all at one revision.
+        answers: list[Answer | None] = [
+            None if q.at is not None else self.ask_index(k, q.role, q.measure, now)
             for q, k in zip(questions, keys, strict=True)
         ]
+        for i, q in enumerate(questions):
+            if q.at is not None:
+                answers[i] = await self.check_at(q, q.at)
+        return answers  # type: ignore[return-value]  # every None was replaced
 
     async def explain(self, answer: Answer) -> Explanation:
         """The chain behind an answer: the grant (who granted it, when), the mandate, or every reason."""
