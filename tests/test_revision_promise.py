@@ -121,3 +121,34 @@ async def test_every_answer_reflects_exactly_the_revision_it_reports(store: SqlS
 async def _latest(store: SqlStore) -> int:
     async with store.read() as tx:
         return await tx.latest_revision()
+
+
+class _SlowStore:
+    """Just enough of a store for catch_up: an empty change log that takes a moment to read."""
+
+    def read(self):  # type: ignore[no-untyped-def]
+        store = self
+
+        class _Read:
+            async def __aenter__(self):  # type: ignore[no-untyped-def]
+                return store
+
+            async def __aexit__(self, *exc: object) -> None:
+                return None
+
+        return _Read()
+
+    async def changes(self, *, after: int = 0, limit: int = 100) -> list:
+        await asyncio.sleep(0.01)
+        return []
+
+
+def test_a_keeper_can_be_driven_from_another_event_loop() -> None:
+    """Two catch-ups at once on one loop, then on another: no "bound to a different event loop"."""
+    keeper = IndexKeeper(_SlowStore(), CATALOGUE)  # type: ignore[arg-type]
+
+    async def twice() -> list[int]:
+        return await asyncio.gather(keeper.catch_up(), keeper.catch_up())
+
+    assert asyncio.run(twice()) == [0, 0]
+    assert asyncio.run(twice()) == [0, 0]
