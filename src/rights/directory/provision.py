@@ -190,9 +190,11 @@ async def provision_follow(core: Core, mapping: Mapping, stop: asyncio.Event, *,
                     last_repair = loop.time()
             backoff.reset()
             delay = interval
-        except DirectoryUnavailable as exc:
+        except (DirectoryUnavailable, ldap.LDAPError) as exc:  # never ends follow: retry with back-off
+            error = describe(exc, "directory error") if isinstance(exc, ldap.LDAPError) else str(exc)
             delay = backoff.next_delay()
-            log.warning("directory_unavailable", error=str(exc), retry_in=round(delay, 2))
-            await record_error(core, str(exc), STREAM)
+            log.warning("directory_unavailable", error=error, retry_in=round(delay, 2))
+            with suppress(Exception):  # the database may be down as well
+                await record_error(core, error, STREAM)
         with suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), delay)
