@@ -61,14 +61,16 @@ async def apply_batch(core: Core, mapping: Mapping, batch: Batch, *, dry_run: bo
             replica.pop(uuid, None)
         replica.update(batch.upserts)
         snapshot = build_snapshot(mapping, replica)
-        report = await Reconciler(core, tx, snapshot, dry_run=dry_run).run()
+        previous = await st.get_state(tx, STREAM)
+        holds = {h["key"]: h for h in [*previous.status.get("identity_conflicts", []),
+                                       *previous.status.get("held_removals", [])]}
+        report = await Reconciler(core, tx, snapshot, dry_run=dry_run, holds=holds).run()
         if dry_run:
             return report
         if gone:
             await st.drop_entries(tx, sorted(gone))
         for uuid, (dn, attrs) in batch.upserts.items():
             await st.put_entry(tx, uuid, dn, attrs)
-        previous = await st.get_state(tx, STREAM)
         incremental = previous.status.get("incremental")
         if batch.mode != "full":  # only an incremental batch shows that incremental sync works
             incremental = {"ok": True, "at": core.now().isoformat(), "error": None}
@@ -81,6 +83,8 @@ async def apply_batch(core: Core, mapping: Mapping, batch: Batch, *, dry_run: bo
             "last_run": report.counts,
             "skipped": [f"{dn}: {reason}" for dn, reason in snapshot.skipped][:50],
             "error": None,
+            "identity_conflicts": report.identity_conflicts,
+            "held_removals": report.held_removals,
         }
         await st.save_state(tx, msgspec.structs.replace(
             previous, cookie=batch.cookie if batch.cookie is not None else previous.cookie,
