@@ -15,10 +15,13 @@ from click.testing import CliRunner
 from prometheus_client import REGISTRY
 
 from rights.cli import main
+from rights.directory.mapping import load_mapping
+from rights.directory.reconcile import SYSTEM as PLATFORM
 from rights.directory.status import directory_status
-from rights.directory.syncrepl import sync_once
+from rights.directory.syncrepl import follow, sync_once
+from rights.domain.commands import Appointment
 from rights.domain.services import Services
-from tests.directory.conftest import AN, BERT, KIM, add_admins, mapping_yaml, populate
+from tests.directory.conftest import AN, BERT, GROUPS, KIM, add_admins, mapping_yaml, populate
 from tests.directory.slapd import Slapd
 from tests.directory.test_full_sync import facts
 
@@ -143,3 +146,66 @@ async def test_an_operator_confirms_a_held_removal(
     assert again.counts["ended"] == 0 and again.held_removals == []
     twice = await cli(store_url, slapd, tmp_path, "ldap", "confirm-removal", held["key"], "--by", "jan")
     assert twice.exit_code == 1 and "nothing is held" in twice.output
+
+
+async def test_follow_releases_a_held_removal_once_an_administrator_is_appointed_by_hand(
+    slapd: Slapd, mapping, services: Services
+) -> None:
+    d = populate(slapd)
+    stop = asyncio.Event()
+    task = asyncio.create_task(follow(services.core, mapping, stop))
+
+    async def until(predicate, what: str) -> None:
+        for _ in range(1200):  # a bound of about a minute, not a speed requirement
+            if await predicate():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"never happened: {what}")
+
+    async def held() -> bool:
+        status = await directory_status(services.core.store)
+        return bool(status and status["sync"].get("held_removals"))
+
+    try:
+        await until(lambda: has_admin(services, "bert"), "Bert appointed from the directory")
+        slapd.delete(d["admins"])
+        await until(held, "the removal held")
+        f = await facts(services)
+        await services.people.appoint(PLATFORM, f["dv"].id, Appointment(person=f["an"].id, main=True))
+        await until(lambda: no_admin(services, "bert"), "the held removal applied by follow")
+        assert not await held()
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+    f = await facts(services)
+    assert {a.person_id for a in f["dv_admins"] if a.removed_at is None} == {f["an"].id}
+
+
+async def has_admin(services: Services, name: str) -> bool:
+    f = await facts(services)
+    return f[name] is not None and any(a.person_id == f[name].id and a.removed_at is None for a in f["dv_admins"])
+
+
+async def no_admin(services: Services, name: str) -> bool:
+    return not await has_admin(services, name)
+
+
+async def test_the_last_main_administrator_is_held_too(slapd: Slapd, services: Services, tmp_path: Path) -> None:
+    d = populate(slapd)  # Bert: an administrator (not main) of Digitaal Vlaanderen
+    path = mapping_yaml(slapd, tmp_path)
+    path.write_text(path.read_text().replace("operators:", f"""  - base: {GROUPS}
+    filter: (&(objectClass=groupOfNames)(cn=hoofdbeheerders-*))
+    organisation: {{attribute: cn, pattern: "^hoofdbeheerders-(?P<key>.+)$", identifier: ovo_code}}
+    main: true
+operators:"""))
+    mapping = load_mapping(path)
+    main_group = f"cn=hoofdbeheerders-OVO002949,{GROUPS}"
+    slapd.add(main_group, objectClass="groupOfNames", cn="hoofdbeheerders-OVO002949", member=d["an"])
+    await sync_once(services.core, mapping)
+    slapd.delete(main_group)  # An, the only main administrator, leaves; Bert (not main) stays
+    await sync_once(services.core, mapping)
+    f = await facts(services)
+    assert {(a.person_id, a.main) for a in f["dv_admins"] if a.removed_at is None} == {
+        (f["an"].id, True), (f["bert"].id, False)}
+    [held] = (await directory_status(services.core.store))["sync"]["held_removals"]
+    assert held["held_because"] == "last_main_administrator"

@@ -157,6 +157,7 @@ async def syncrepl_session(
             conn.syncrepl_search, mapping.sync.base, ldap.SCOPE_SUBTREE,
             mode="refreshAndPersist" if persist else "refreshOnly",
             filterstr=mapping.union_filter(), attrlist=mapping.attributes())
+        holds = Holds()
         while stop is None or not stop.is_set():
             idle = False
             try:
@@ -167,8 +168,9 @@ async def syncrepl_session(
                 session.end_refresh()
                 await _commit(core, mapping, session, on_commit)
                 break
-            if session.refresh_ended or (idle and not session.refreshing and session.dirty):
-                await _commit(core, mapping, session, on_commit)
+            if (session.refresh_ended or (idle and not session.refreshing and session.dirty)
+                    or (idle and not session.refreshing and await holds.rights_changed(core))):
+                await holds.committed(core, await _commit(core, mapping, session, on_commit))
     except UNAVAILABLE as exc:
         raise DirectoryUnavailable(describe(exc)) from None
     except ldap.LDAPError as exc:
@@ -181,12 +183,37 @@ async def syncrepl_session(
     return session
 
 
-async def _commit(core: Core, mapping: Mapping, session: Session, on_commit) -> None:
+async def _commit(core: Core, mapping: Mapping, session: Session, on_commit) -> Report:
     report = await apply_batch(core, mapping, session.take())
     if on_commit is not None:
         on_commit(report)
     if report.actions:
         log.info("directory_batch_applied", **report.counts)
+    return report
+
+
+class Holds:
+    """While a batch holds an administrator removal, a quiet persist stream still re-reconciles (an
+    empty batch) once rights itself changed, e.g. an administrator was appointed by hand: the removal
+    then goes through without waiting for the next directory change."""
+
+    def __init__(self) -> None:
+        self.revision: int | None = None  # the change log's revision after the last batch, while holding
+        self.checked = 0.0
+
+    async def committed(self, core: Core, report: Report) -> None:
+        self.revision = None
+        if report.held_removals:
+            async with core.store.read() as tx:
+                self.revision = await tx.latest_revision()
+
+    async def rights_changed(self, core: Core) -> bool:
+        loop = asyncio.get_running_loop()
+        if self.revision is None or loop.time() - self.checked < 1.0:
+            return False
+        self.checked = loop.time()
+        async with core.store.read() as tx:
+            return await tx.latest_revision() > self.revision
 
 
 def _poll_read(mapping: Mapping, since: str | None) -> tuple[list, set[str], str | None]:
