@@ -53,7 +53,8 @@ async def test_a_changed_national_number_is_held_until_an_operator_confirms(
     assert after["an"] is not None and after["an"].id == before["an"].id and after["an"].family_name == "Peeters"
     assert after["kim"] is None
     assert [w.id for w in after["an_wr"]] == [w.id for w in before["an_wr"]] and after["an_wr"][0].ended_at is None
-    line = next(a.line() for a in report.actions if a.op == "!")
+    line = next(a.line() for a in report.actions if a.op == "=")
+    assert report.counts["held"] == 1 and report.counts["skipped"] == 0
     assert "held: national number changed from 85.07.30-***.** to 93.05.18-***.**" in line
     status = await directory_status(services.core.store)
     [conflict] = status["sync"]["identity_conflicts"]
@@ -74,7 +75,8 @@ async def test_a_changed_national_number_is_held_until_an_operator_confirms(
     assert ("directory_identity_confirmed", "operator:jan") in await audit_actions(services)
     assert (await directory_status(services.core.store))["sync"]["identity_conflicts"] == []
     again = await sync_once(services.core, mapping)
-    assert again.counts == {"created": 0, "updated": 0, "ended": 0, "skipped": 0, "unchanged": again.unchanged}
+    assert again.counts == {"created": 0, "updated": 0, "ended": 0, "skipped": 0, "held": 0,
+                            "unchanged": again.unchanged}
     assert REGISTRY.get_sample_value("rights_directory_identity_conflicts") == 0
 
 

@@ -235,3 +235,15 @@ def test_cli_sync_and_follow_recover_without_a_traceback(slapd: Slapd, tmp_path:
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "Traceback" not in out + err
+
+
+def test_backoff_is_exponential_capped_and_jittered() -> None:
+    from rights.directory.client import Backoff
+
+    backoff = Backoff(0.5, 4.0)
+    delays = [backoff.next_delay() for _ in range(8)]
+    ceilings = [0.5, 1.0, 2.0, 4.0, 4.0, 4.0, 4.0, 4.0]
+    assert all(c / 2 <= d <= c for d, c in zip(delays, ceilings, strict=True)), delays
+    assert len({round(d, 9) for d in delays}) > 1  # jitter: not one fixed schedule
+    backoff.reset()
+    assert 0.25 <= backoff.next_delay() <= 0.5

@@ -36,7 +36,7 @@ KIND_LABEL = {"org": "organisation", "person": "person", "wr": "work relation", 
 
 
 class Action(msgspec.Struct, frozen=True):
-    op: str  # + created, ~ updated, - ended, ! skipped
+    op: str  # + created, ~ updated, - ended, ! skipped, = held for an operator
     kind: str
     dn: str
     detail: str = ""
@@ -59,7 +59,7 @@ class Report(msgspec.Struct, kw_only=True):
     @property
     def counts(self) -> dict[str, int]:
         return {"created": self.count("+"), "updated": self.count("~"), "ended": self.count("-"),
-                "skipped": self.count("!"), "unchanged": self.unchanged}
+                "skipped": self.count("!"), "held": self.count("="), "unchanged": self.unchanged}
 
     def text(self) -> str:
         head = "dry run: nothing was written\n" if self.dry_run else ""
@@ -243,7 +243,7 @@ class Reconciler:
                 "new_number_taken_by": taken.id if taken is not None else None,
                 "since": self.holds.get(p.uuid, {}).get("since") or self.now.isoformat()}
         self.report.identity_conflicts.append(hold)
-        self._act("!", "person", p.dn, f"held: national number changed from {hold['was']} to {hold['now']};"
+        self._act("=", "person", p.dn, f"held: national number changed from {hold['was']} to {hold['now']};"
                   f" confirm with `rights ldap confirm-identity {p.uuid}`")
         if p.uuid not in self.holds:
             await self._hold_event("directory_identity_conflict", hold, None, f"person:{current.id}")
@@ -382,7 +382,7 @@ class Reconciler:
                 "since": self.holds.get(link.key, {}).get("since") or self.now.isoformat()}
         self.report.held_removals.append(hold)
         what = "main administrator" if code == "last_main_administrator" else "administrator"
-        self._act("!", "adm", link.dn, f"held: {reason}, but {name} would have no {what} left;"
+        self._act("=", "adm", link.dn, f"held: {reason}, but {name} would have no {what} left;"
                   f" confirm with `rights ldap confirm-removal {link.key}`")
         if link.key not in self.holds:
             await self._hold_event("directory_removal_held", hold, admin.organisation_id, f"administrator:{admin.id}")
