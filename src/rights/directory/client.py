@@ -69,6 +69,12 @@ def describe(exc: ldap.LDAPError, prefix: str = "directory unavailable") -> str:
     return f"{prefix}: {text}"
 
 
+def dependency_error(exc: BaseException) -> str:
+    """What a long-running worker records when something other than the directory failed (the database
+    went away, most often). Only the error's class: driver messages can carry SQL parameters."""
+    return f"internal error: {type(exc).__name__} (the database may be unavailable; retrying)"
+
+
 def supports_syncrepl(conn: LDAPObject) -> bool:
     found = conn.search_s("", ldap.SCOPE_BASE, "(objectClass=*)", ["supportedControl"])
     controls = {v.decode() for _, attrs in found for v in attrs.get("supportedControl", [])}

@@ -26,6 +26,7 @@ from rights.directory.client import (
     DirectoryUnavailable,
     connect,
     decode_attributes,
+    dependency_error,
     describe,
     entry_uuid,
     paged_search,
@@ -340,6 +341,8 @@ async def follow(core: Core, mapping: Mapping, stop: asyncio.Event, on_commit=No
             error = str(exc)
         except ldap.LDAPError as exc:  # anything python-ldap raises outside the session's own handling
             error = describe(exc, "directory error")
+        except Exception as exc:  # a database outage (or a bug) must not end follow either
+            error = dependency_error(exc)
         delay = backoff.next_delay()
         log.warning("directory_unavailable", error=error, retry_in=round(delay, 2))
         try:
