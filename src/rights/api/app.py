@@ -6,7 +6,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
@@ -35,10 +35,23 @@ from rights.domain.services import build_services
 from rights.settings import Settings
 
 
+async def _directory_gauges(request: Request) -> None:
+    """Before each scrape: the directory's state gauges from the database status (docs/ldap.md)."""
+    from rights.directory.metrics import observe_status
+    from rights.directory.status import directory_status
+
+    try:
+        observe_status(await directory_status(request.app.state.services.core.store))
+    except Exception:  # noqa: BLE001 - metrics report, they do not fail the scrape
+        return None
+    return None
+
+
 class MetricsController(PrometheusController):
     path = "/metrics"
     opt = {"permission": Permission.PUBLIC}
     include_in_schema = False
+    before_request = _directory_gauges
 
 
 def create_app(

@@ -132,3 +132,53 @@ def status_command() -> None:
             await services.core.store.close()
 
     asyncio.run(go())
+
+
+by_option = click.option("--by", "operator", required=True,
+                         help="Who confirms (your user name): recorded in the change log and the audit trail.")
+
+
+@ldap_group.command("confirm-identity")
+@mapping_option
+@click.argument("key")
+@by_option
+def confirm_identity_command(mapping_path: Path | None, key: str, operator: str) -> None:
+    """Accept a held national-number change (KEY: the entry UUID in `rights ldap status`) as a correction."""
+    from rights.directory.holds import HoldError, confirm_identity
+    from rights.domain.ports import Caller, PrincipalKind
+
+    services, mapping = _load(mapping_path)
+    caller = Caller(kind=PrincipalKind.PLATFORM_ADMIN, subject=f"operator:{operator}")
+
+    async def go() -> None:
+        try:
+            click.echo(await confirm_identity(services.core, mapping, key, caller))
+        except HoldError as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            await services.core.store.close()
+
+    asyncio.run(go())
+
+
+@ldap_group.command("confirm-removal")
+@click.argument("key")
+@by_option
+def confirm_removal_command(key: str, operator: str) -> None:
+    """Apply a held removal of an organisation's last (main) administrator (KEY from `rights ldap status`)."""
+    from rights.cli import _services, _settings
+    from rights.directory.holds import HoldError, confirm_removal
+    from rights.domain.ports import Caller, PrincipalKind
+
+    services = _services(_settings())
+    caller = Caller(kind=PrincipalKind.PLATFORM_ADMIN, subject=f"operator:{operator}")
+
+    async def go() -> None:
+        try:
+            click.echo(await confirm_removal(services.core, key, caller))
+        except HoldError as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            await services.core.store.close()
+
+    asyncio.run(go())

@@ -60,13 +60,19 @@ def connect(cfg: Connection, factory: Callable[..., LDAPObject] = LDAPObject) ->
     return conn
 
 
-def describe(exc: ldap.LDAPError) -> str:
+def describe(exc: ldap.LDAPError, prefix: str = "directory unavailable") -> str:
     """A short, password-free description of an LDAP error (python-ldap puts a dict in args[0])."""
     info = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
     text = info.get("desc") or type(exc).__name__
     if info.get("info"):
         text += f" ({info['info']})"
-    return f"directory unavailable: {text}"
+    return f"{prefix}: {text}"
+
+
+def dependency_error(exc: BaseException) -> str:
+    """What a long-running worker records when something other than the directory failed (the database
+    went away, most often). Only the error's class: driver messages can carry SQL parameters."""
+    return f"internal error: {type(exc).__name__} (the database may be unavailable; retrying)"
 
 
 def supports_syncrepl(conn: LDAPObject) -> bool:
