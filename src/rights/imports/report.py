@@ -67,6 +67,12 @@ class BadRowReport:
         self._file.flush()
         return self._file.tell()
 
+    def truncate(self, offset: int) -> None:
+        """Drop what was written after ``offset`` (a committed length): lines of a read that failed."""
+        if self._file is not None:
+            self._file.truncate(offset)
+            self._file.seek(offset)
+
     def close(self) -> None:
         if self._file is not None:
             self._file.close()

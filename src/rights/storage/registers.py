@@ -1,0 +1,158 @@
+"""Queries the register imports ask before they write: what a dump would cease, and who that touches.
+
+The imports (``rights.imports``) decide; these only read. Kept here because SQL lives in storage.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+_CHUNK = 5000  # bounded IN lists (SQLite allows 32,766 parameters)
+
+
+@dataclass(frozen=True, slots=True)
+class CeaseImpact:
+    """One organisation an import would cease, with what still hangs on it."""
+
+    source_key: str
+    organisation_id: str
+    name: str
+    administrators: int  # not removed
+    grants: int  # neither revoked nor expired
+
+    @property
+    def protected(self) -> bool:
+        return bool(self.administrators or self.grants)
+
+
+async def active_records(conn: AsyncConnection, source: str) -> AsyncIterator[tuple[str, str]]:
+    """``(source key, organisation id)`` of every record of ``source`` whose organisation is active, in
+    key order, streamed (a national register has millions)."""
+    result = await conn.stream(
+        text(
+            "SELECT r.source_key, r.organisation_id FROM register_records r"
+            " JOIN organisations o ON o.id = r.organisation_id"
+            " WHERE r.source = :source AND o.status = 'active' ORDER BY r.source_key"
+        ).bindparams(source=source)
+    )
+    async for key, org_id in result:
+        yield key, org_id
+
+
+async def records_of(conn: AsyncConnection, source: str, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """source key -> (organisation id, status) for those of ``keys`` the register has a record of."""
+    out: dict[str, tuple[str, str]] = {}
+    stmt = text(
+        "SELECT r.source_key, r.organisation_id, o.status FROM register_records r"
+        " JOIN organisations o ON o.id = r.organisation_id WHERE r.source = :source AND r.source_key IN :keys"
+    ).bindparams(bindparam("keys", expanding=True))
+    for start in range(0, len(keys), _CHUNK):
+        for key, org_id, status in await conn.execute(stmt, {"source": source, "keys": list(keys[start : start + _CHUNK])}):
+            out[key] = (org_id, status)
+    return out
+
+
+async def cease_impact(conn: AsyncConnection, records: Sequence[tuple[str, str]], now: datetime) -> list[CeaseImpact]:
+    """For ``(source key, organisation id)`` pairs: the organisation's name, its administrators (not
+    removed) and its grants (not revoked, not expired). In the order given."""
+    stmt = text(
+        "SELECT o.id, o.name,"
+        " (SELECT count(*) FROM administrators a WHERE a.organisation_id = o.id AND a.removed_at IS NULL),"
+        " (SELECT count(*) FROM grants g WHERE g.organisation_id = o.id AND g.revoked_at IS NULL"
+        "  AND g.valid_until > :now)"
+        " FROM organisations o WHERE o.id IN :ids"
+    ).bindparams(bindparam("ids", expanding=True))
+    found: dict[str, tuple[Any, ...]] = {}
+    for start in range(0, len(records), _CHUNK):
+        ids = [org_id for _key, org_id in records[start : start + _CHUNK]]
+        for row in await conn.execute(stmt, {"ids": ids, "now": now}):
+            found[row[0]] = tuple(row)
+    return [
+        CeaseImpact(key, org_id, found[org_id][1], int(found[org_id][2]), int(found[org_id][3]))
+        for key, org_id in records
+        if org_id in found
+    ]
+
+
+async def kbo_state(conn: AsyncConnection, keys: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+    """enterprise number -> (type, name, short name, address, [(kind, language, name) of its own names])
+    for those of ``keys`` an organisation has; the names of its units (position 10,000 on) left out."""
+    orgs: dict[str, tuple[str, list[Any]]] = {}
+    stmt = text(
+        "SELECT i.value, o.id, o.type, o.name, o.short_name, o.address FROM organisation_identifiers i"
+        " JOIN organisations o ON o.id = i.organisation_id WHERE i.kind = 'enterprise_number' AND i.value IN :keys"
+    ).bindparams(bindparam("keys", expanding=True))
+    names_stmt = text(
+        "SELECT organisation_id, kind, language, name FROM organisation_names"
+        " WHERE organisation_id IN :ids AND position < 10000 ORDER BY organisation_id, position"
+    ).bindparams(bindparam("ids", expanding=True))
+    for start in range(0, len(keys), _CHUNK):
+        rows = (await conn.execute(stmt, {"keys": list(keys[start : start + _CHUNK])})).all()
+        by_id = {}
+        for key, org_id, type_, name, short, address in rows:
+            if isinstance(address, str):
+                address = json.loads(address)
+            by_id[org_id] = [type_, name, short, address, []]
+            orgs[key] = (org_id, by_id[org_id])
+        if by_id:
+            for org_id, kind, language, name in await conn.execute(names_stmt, {"ids": list(by_id)}):
+                by_id[org_id][4].append((kind, language or "", name))
+    return {key: tuple(state) for key, (_org_id, state) in orgs.items()}
+
+
+async def unit_owners(conn: AsyncConnection, units: Sequence[str]) -> dict[str, str]:
+    """establishment unit number -> the enterprise number of the organisation that has it."""
+    stmt = text(
+        "SELECT u.value, e.value FROM organisation_identifiers u JOIN organisation_identifiers e"
+        " ON e.organisation_id = u.organisation_id AND e.kind = 'enterprise_number'"
+        " WHERE u.kind = 'establishment_number' AND u.value IN :units"
+    ).bindparams(bindparam("units", expanding=True))
+    out: dict[str, str] = {}
+    for start in range(0, len(units), _CHUNK):
+        out.update(dict((await conn.execute(stmt, {"units": list(units[start : start + _CHUNK])})).all()))
+    return out
+
+
+async def count_active(conn: AsyncConnection, source: str) -> int:
+    """How many organisations ``source`` keeps a record of are active: the base of the ceasing share."""
+    return int(
+        (
+            await conn.execute(
+                text(
+                    "SELECT count(*) FROM register_records r JOIN organisations o ON o.id = r.organisation_id"
+                    " WHERE r.source = :source AND o.status = 'active'"
+                ),
+                {"source": source},
+            )
+        ).scalar_one()
+    )
+
+
+async def last_completed_state(conn: AsyncConnection, source: str) -> dict[str, Any] | None:
+    """The saved state of the latest completed import run of ``source`` (its counts and extract)."""
+    row = (
+        await conn.execute(
+            text(
+                "SELECT state FROM import_runs WHERE source = :source AND status = 'completed'"
+                " ORDER BY id DESC LIMIT 1"
+            ),
+            {"source": source},
+        )
+    ).first()
+    if row is None:
+        return None
+    state = row[0]
+    if isinstance(state, str):
+        state = json.loads(state)
+    return dict(state or {})
+
+
+__all__ = ["CeaseImpact", "active_records", "cease_impact", "count_active", "kbo_state", "last_completed_state",
+           "records_of", "unit_owners"]  # fmt: skip
