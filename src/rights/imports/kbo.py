@@ -114,10 +114,13 @@ class Desired:
     def search_name(self) -> str:
         return normalise_search_text(" ".join(filter(None, (self.name, self.short_name))))
 
-    def name_rows(self, org_id: str) -> list[tuple]:
+    def name_rows(self, org_id: str, *, with_main: bool = False) -> list[tuple]:
+        """Rows of organisation_names; ``with_main`` also lists the main name, for an organisation another
+        register has taken over (its own name is then that register's, and KBO's must still find it)."""
+        names = [("name", "", self.name), *self.names] if with_main else self.names
         return [
             (org_id, i, kind, lang, name[:512], normalise_search_text(name))
-            for i, (kind, lang, name) in enumerate(self.names)
+            for i, (kind, lang, name) in enumerate(names)
         ]
 
 
@@ -305,7 +308,7 @@ class _Job:
                 await b.tune()
             now = b.time(self.store.clock.now())
             records_sql = (
-                "SELECT r.source_key, r.organisation_id, r.fingerprint, r.missing_run, o.status"
+                "SELECT r.source_key, r.organisation_id, r.fingerprint, r.missing_run, o.status, o.type"
                 " FROM register_records r JOIN organisations o ON o.id = r.organisation_id WHERE r.source = 'kbo' AND "
             )  # fmt: skip
             if self.partial:  # an update extract: a few scattered enterprises, not a range of the register
@@ -361,7 +364,7 @@ class _Job:
                     "search_name": want.search_name(), "address": b.json(want.address), "now": now,
                 })  # fmt: skip
                 renamed.append(org_id)
-                names.extend(want.name_rows(org_id))
+                names.extend(want.name_rows(org_id, with_main=rec is not None and rec[5] not in KBO_TYPES))
                 c["updated"] += 1
             c["skipped"] = len(batch) - len(good)
             present = {e.key for e in batch}

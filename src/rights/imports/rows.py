@@ -16,7 +16,7 @@ from typing import IO
 
 from rights.imports import report as r
 
-Bad = Callable[[str, int, str, "str | None"], None]  # (file, line, reason, key)
+Bad = Callable[..., None]  # (file, line, reason, key, field=None)
 
 
 class ImportAbort(Exception):

@@ -120,6 +120,44 @@ async def unit_owners(conn: AsyncConnection, units: Sequence[str]) -> dict[str, 
     return out
 
 
+# organisation_names positions by who writes them: KBO's names of the enterprise below 10,000, its
+# units' names from 10,000, the organisation register's and schools' short name at 20,000, and from
+# 30,000 the names an organisation had before another register took it over (kept, never rewritten).
+KBO_UNIT_NAMES, ENTRY_NAMES, FORMER_NAMES = 10_000, 20_000, 30_000
+
+
+async def names_from(conn: AsyncConnection, org_ids: Sequence[str], position: int) -> list[tuple[str, int, str]]:
+    """``(organisation id, position, name)`` of the names at or after ``position`` of these organisations."""
+    stmt = text(
+        "SELECT organisation_id, position, name FROM organisation_names WHERE organisation_id IN :ids"
+        " AND position >= :position"
+    ).bindparams(bindparam("ids", expanding=True))
+    out: list[tuple[str, int, str]] = []
+    for start in range(0, len(org_ids), _CHUNK):
+        rows = await conn.execute(stmt, {"ids": list(org_ids[start : start + _CHUNK]), "position": position})
+        out.extend((org, int(pos), name) for org, pos, name in rows)
+    return out
+
+
+async def replace_names(conn: AsyncConnection, org_ids: Sequence[str], start: int, end: int,
+                        rows: Sequence[tuple[str, int, str, str, str, str]]) -> None:  # fmt: skip
+    """Delete these organisations' names with positions in [start, end) and insert ``rows``
+    ``(organisation id, position, kind, language, name, search name)``."""
+    delete = text(
+        "DELETE FROM organisation_names WHERE organisation_id IN :ids AND position >= :start AND position < :end"
+    ).bindparams(bindparam("ids", expanding=True))
+    for i in range(0, len(org_ids), _CHUNK):
+        await conn.execute(delete, {"ids": list(org_ids[i : i + _CHUNK]), "start": start, "end": end})
+    if rows:
+        await conn.execute(
+            text(
+                "INSERT INTO organisation_names (organisation_id, position, kind, language, name, search_name)"
+                " VALUES (:org, :position, :kind, :language, :name, :search)"
+            ),
+            [dict(zip(("org", "position", "kind", "language", "name", "search"), r, strict=True)) for r in rows],
+        )
+
+
 async def count_active(conn: AsyncConnection, source: str) -> int:
     """How many organisations ``source`` keeps a record of are active: the base of the ceasing share."""
     return int(
@@ -155,4 +193,4 @@ async def last_completed_state(conn: AsyncConnection, source: str) -> dict[str, 
 
 
 __all__ = ["CeaseImpact", "active_records", "cease_impact", "count_active", "kbo_state", "last_completed_state",
-           "records_of", "unit_owners"]  # fmt: skip
+           "names_from", "records_of", "replace_names", "unit_owners", "KBO_UNIT_NAMES", "ENTRY_NAMES", "FORMER_NAMES"]  # fmt: skip
