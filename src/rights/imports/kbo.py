@@ -31,6 +31,7 @@ from rights.imports.kbo_dump import PREFERENCE, Enterprise, KboDump, Meta
 from rights.imports.report import BadRowReport
 from rights.imports.rows import Archive, ImportAbort, ImportHeld
 from rights.storage import SqlStore
+from rights.storage import registers as reg
 
 SOURCE, ACTOR = "kbo", "import:kbo"
 KBO_TYPES = ("company", "local_government")  # the organisation types the KBO import decides
@@ -57,7 +58,7 @@ COUNTS = ("created", "updated", "unchanged", "ceased", "skipped", "bad_rows", "m
           "establishments_skipped", "unit_names")  # fmt: skip
 # organisation_names positions from here on hold the names of an enterprise's establishment units: the
 # enterprise pass rewrites the positions below it, the establishment pass adds these.
-UNIT_NAMES_FROM = 10_000
+UNIT_NAMES_FROM = reg.KBO_UNIT_NAMES
 Progress = Callable[[str, int, int, int], None]  # (phase, bytes done, bytes total, rows done)
 
 ORG_COLUMNS = ("id", "type", "name", "short_name", "search_name", "status", "address", "parent_id",
@@ -463,14 +464,11 @@ class _Job:
         org_ids = sorted({org for org, _key, _names in named})
         have: dict[str, set[str]] = {}
         top: dict[str, int] = {}
-        for org, position, name in await b.rows(
-            "SELECT organisation_id, position, name FROM organisation_names WHERE organisation_id IN :ids",
-            ids=org_ids,
-        ):
+        for org, position, name in await reg.names_from(b.conn, org_ids, 0):
             have.setdefault(org, set()).add(name)
-            if position >= UNIT_NAMES_FROM:
+            if UNIT_NAMES_FROM <= position < reg.ENTRY_NAMES:
                 top[org] = max(top.get(org, UNIT_NAMES_FROM - 1), position)
-        current = dict(await b.rows("SELECT id, name FROM organisations WHERE id IN :ids", ids=org_ids))
+        current = await reg.organisation_names(b.conn, org_ids)
         rows, renames, now = [], [], b.time(self.store.clock.now())
         for org, key, names in named:
             for _kind, language, name in sorted(names, key=lambda n: PREFERENCE[n[1]]):
@@ -485,11 +483,7 @@ class _Job:
                 top[org] = top.get(org, UNIT_NAMES_FROM - 1) + 1
                 rows.append((org, top[org], "unit_name", language, name, normalise_search_text(name)))
         await b.insert("organisation_names", NAME_COLUMNS, rows)
-        await b.execute_many(
-            "UPDATE organisations SET name = :name, search_name = :search, version = version + 1, updated_at = :now"
-            " WHERE id = :id AND name = :old",
-            renames,
-        )
+        await reg.rename_unnamed(b.conn, renames)
         return len(rows)
 
     # --- completion ----------------------------------------------------------------------------

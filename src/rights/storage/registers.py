@@ -139,6 +139,27 @@ async def names_from(conn: AsyncConnection, org_ids: Sequence[str], position: in
     return out
 
 
+async def organisation_names(conn: AsyncConnection, org_ids: Sequence[str]) -> dict[str, str]:
+    """organisation id -> its name."""
+    stmt = text("SELECT id, name FROM organisations WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
+    out: dict[str, str] = {}
+    for start in range(0, len(org_ids), _CHUNK):
+        out.update(dict((await conn.execute(stmt, {"ids": list(org_ids[start : start + _CHUNK])})).all()))
+    return out
+
+
+async def rename_unnamed(conn: AsyncConnection, renames: Sequence[dict[str, Any]]) -> None:
+    """Give organisations still named ``old`` (a stand-in) the ``name`` (and folded ``search``) given."""
+    if renames:
+        await conn.execute(
+            text(
+                "UPDATE organisations SET name = :name, search_name = :search, version = version + 1,"
+                " updated_at = :now WHERE id = :id AND name = :old"
+            ),
+            list(renames),
+        )
+
+
 async def replace_names(conn: AsyncConnection, org_ids: Sequence[str], start: int, end: int,
                         rows: Sequence[tuple[str, int, str, str, str, str]]) -> None:  # fmt: skip
     """Delete these organisations' names with positions in [start, end) and insert ``rows``
@@ -193,4 +214,4 @@ async def last_completed_state(conn: AsyncConnection, source: str) -> dict[str, 
 
 
 __all__ = ["CeaseImpact", "active_records", "cease_impact", "count_active", "kbo_state", "last_completed_state",
-           "names_from", "records_of", "replace_names", "unit_owners", "KBO_UNIT_NAMES", "ENTRY_NAMES", "FORMER_NAMES"]  # fmt: skip
+           "names_from", "organisation_names", "records_of", "rename_unnamed", "replace_names", "unit_owners", "KBO_UNIT_NAMES", "ENTRY_NAMES", "FORMER_NAMES"]  # fmt: skip
