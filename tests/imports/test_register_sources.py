@@ -82,3 +82,24 @@ async def test_commands_exit_non_zero_when_rows_were_refused(store: SqlStore, st
     run = subprocess.run([RIGHTS, "import", "organisations", str(cut)], env=env, capture_output=True, text=True,
                          timeout=120)  # fmt: skip
     assert run.returncode == 2 and "not a whole JSON array" in run.stderr
+
+
+async def test_published_school_list_is_converted_then_imported(store: SqlStore, tmp_path: Path) -> None:
+    from rights.imports.convert import convert_schools
+
+    # as a spreadsheet saves it: Windows-1252, comma-separated, the department's own column names and order
+    published = tmp_path / "onderwijsinstellingen.csv"
+    published.write_bytes("\r\n".join([
+        "Instellingsnummer,Instellingsnaam,Straatnaam,Huisnummer,Postcode,Gemeente,Onderwijsniveau,KBO-nummer bestuur",
+        "12345,Athénée Royal,Rue Haute,3,4000,Liège,secundair,0207.509.031",
+        '23456,"Basisschool De Regenboog, Affligem",Kerkstraat,1,1790,Affligem,basis,',
+    ]).encode("cp1252"))  # fmt: skip
+    ours = tmp_path / "scholen.csv"
+    counts = convert_schools(published, ours, {"schoolbestuur": "KBO-nummer bestuur"})
+    assert counts == {"rows": 2, "columns_found": 8}
+    assert ours.read_bytes().startswith(b"\xef\xbb\xbfinstellingsnummer;naam;")
+    imported_counts = await import_schools(store, ours)
+    assert imported_counts["created"] == 2 and imported_counts["bad_rows"] == 1  # the board is not known here
+    async with store.read() as tx:
+        school = await tx.find_organisation(IdentifierKind.INSTITUTION_NUMBER, "012345")
+    assert school is not None and school.name == "Athénée Royal" and school.address.municipality == "Liège"

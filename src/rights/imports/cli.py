@@ -143,6 +143,36 @@ def import_schools_command(file: Path, report: Path | None) -> None:
     _run("schools", report, lambda store, path, progress: import_schools(store, file, report=path))
 
 
+@click.group("convert")
+def convert_group() -> None:
+    """Turn a register's published file into the form `rights import` reads."""
+
+
+@convert_group.command("schools")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--map", "mappings", multiple=True, metavar="OURS=THEIRS",
+              help="which published column holds one of ours, e.g. schoolbestuur='KBO-nummer bestuur'")  # fmt: skip
+def convert_schools_command(source: Path, target: Path, mappings: tuple[str, ...]) -> None:
+    """Convert the education department's list of institutions (CSV as published or saved from the
+    spreadsheet) into the `;`-separated UTF-8 file `rights import schools` reads."""
+    from rights.imports.convert import convert_schools
+    from rights.imports.rows import ImportAbort
+
+    mapping = {}
+    for m in mappings:
+        ours, sep, theirs = m.partition("=")
+        if not sep:
+            raise click.UsageError(f"--map {m!r}: expected OURS=THEIRS")
+        mapping[ours.strip()] = theirs.strip()
+    try:
+        counts = convert_schools(source, target, mapping)
+    except ImportAbort as exc:
+        click.echo(f"REFUSED: {exc}", err=True)
+        raise SystemExit(exc.exit_code) from None
+    click.echo(", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
 @click.group("generate")
 def generate_group() -> None:
     """Synthetic test data."""
@@ -162,4 +192,4 @@ def generate_kbo_command(directory: Path, enterprises: int, seed: int, month: in
     click.echo(", ".join(f"{k} {v}" for k, v in stats.items()))
 
 
-__all__ = ["generate_group", "import_group"]
+__all__ = ["convert_group", "generate_group", "import_group"]
