@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,23 +106,18 @@ class KboDump:
         is not present.
         """
         for source in (self.denomination, self.address, self.establishment):
-            previous = ""
-            for line, row, _problem in Source(source.path, source.header, archive=self.archive).rows():
-                key, _reason = kbo_number(row[0], "012345678") if row else (None, None)
-                if key is None:
-                    continue  # a bad row: reported by the import itself
-                if key < previous:
-                    raise ImportAbort(f"{source.name} is not sorted by entity number at line {line}")
-                previous = key
+            _check_sorted(self.archive, source.name)
         previous = ""
-        for line, row, _problem in Source(self.enterprise.path, ENTERPRISE, archive=self.archive).rows():
-            key, _reason = kbo_number(row[0]) if row else (None, None)
-            if key is None:
-                continue
-            if key <= previous:
-                raise ImportAbort(f"{self.enterprise.name} is not sorted by enterprise number at line {line}")
-            previous = key
-            yield key
+        with self.archive.open(self.enterprise.name) as f:
+            for line, raw in enumerate(f, 1):
+                m = _LEADING_NUMBER.match(raw)
+                key = kbo_number(m[1].decode())[0] if m else None
+                if key is None:
+                    continue  # the header, or a bad row the import reports
+                if key <= previous:
+                    raise ImportAbort(f"{self.enterprise.name} is not sorted by enterprise number at line {line}")
+                previous = key
+                yield key
 
     def unit_names(self, bad: Bad) -> Iterator[tuple[int, str, str, list[tuple[str, str, str]]]]:
         """``(line, unit number, enterprise number, the unit's names)`` for every unit in establishment.csv.
@@ -163,6 +159,28 @@ class KboDump:
                 ent.problem = problem
                 bad(self.enterprise.name, line, problem, key)
             yield ent
+
+
+_LEADING_NUMBER = re.compile(rb'(?:\xef\xbb\xbf)?"?([0-9]{10}|[0-9]{4}\.[0-9]{3}\.[0-9]{3}|[0-9]\.[0-9]{3}\.[0-9]{3}\.[0-9]{3})"?[,\r\n]')
+
+
+def _check_sorted(archive: Archive, name: str) -> None:
+    """Refuse ``name`` unless the entity numbers its rows start with ascend. A fast scan of the raw
+    lines (no CSV parsing, no decoding): lines not starting with a number (the header, the rest of a
+    value spanning lines) are passed over, and so are numbers failing their check digits."""
+    previous = b""
+    with archive.open(name) as f:
+        for line, raw in enumerate(f, 1):
+            m = _LEADING_NUMBER.match(raw)
+            if m is None:
+                continue
+            key = m[1].replace(b".", b"")
+            if key < previous:  # only then are the check digits worth checking: a bad number is no order
+                if kbo_number(key.decode(), "012345678")[0] is None:
+                    continue
+                if kbo_number(previous.decode(), "012345678")[0] is not None:
+                    raise ImportAbort(f"{name} is not sorted by entity number at line {line}")
+            previous = key
 
 
 def _ignore(file: str, line: int, reason: str, key: str | None) -> None:
