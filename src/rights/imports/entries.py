@@ -40,7 +40,9 @@ class Entry:
     parent_key: str | None = None
 
     def fingerprint(self) -> str:
-        raw = repr((self.type, self.name, self.short_name, sorted(self.identifiers.items()), self.active,
+        # "names-2": the short name got a name row of its own (issue 11); a new marker rewrites every
+        # entry once, so entries imported before get it too
+        raw = repr(("names-2", self.type, self.name, self.short_name, sorted(self.identifiers.items()), self.active,
                     self.address))  # fmt: skip
         return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
 
