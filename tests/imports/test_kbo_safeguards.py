@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
+from rights.domain.lookup import find
 from rights.imports.kbo import dry_run_kbo, import_kbo, import_kbo_extracts
 from rights.imports.report import read_report
 from rights.imports.rows import ImportAbort, ImportHeld
 from rights.storage import SqlStore
 from rights.storage.tables import administrators, grants, persons
-from tests.imports.kbo_dumps import dotted, imported, q, scalar, write_dump, write_update
+from tests.imports.kbo_dumps import dotted, establishment_number, imported, q, scalar, write_dump, write_update
 
 RIGHTS = str(Path(sys.executable).with_name("rights"))
 N = lambda d: d.replace(".", "")  # noqa: E731
@@ -147,14 +148,19 @@ async def test_published_zip_is_read_in_place(store: SqlStore, tmp_path: Path) -
 
 async def test_update_extracts_apply_in_order_and_refuse_a_gap(store: SqlStore, tmp_path: Path) -> None:
     await import_kbo(store, full(tmp_path / "m0", list(range(300)), extract=200))
-    three, new = dotted(3_000_003), dotted(3_000_500)
-    # 201: enterprise 3 renamed and moved, a new enterprise; 202: enterprise 5 withdrawn
+    three, four, new = dotted(3_000_003), dotted(3_000_004), dotted(3_000_500)
+    shop = establishment_number(30_000_004)
+    # 201: enterprise 3 renamed and moved, a new enterprise, a new unit of 4 with a name;
+    # 202: enterprise 5 withdrawn, the unit renamed
     u201 = write_update(tmp_path / "u201.zip", 201, deletes={"denomination": [three], "address": [three]}, inserts={
         "enterprise": [q(new, "AC", "000", "2", "411", "", "01-10-2026")],
-        "denomination": [q(three, "2", "001", "Drie Nieuw"), q(three, "1", "001", "Trois"), q(new, "2", "001", "Gemeente Nieuw")],
+        "denomination": [q(three, "2", "001", "Drie Nieuw"), q(three, "1", "001", "Trois"), q(new, "2", "001", "Gemeente Nieuw"),
+                         q(shop, "2", "003", "Winkel Vier")],
         "address": [q(three, "REGO", "", "", "9000", "Gent", "Gand", "Veldstraat", "", "1", "", "", "")],
+        "establishment": [q(shop, "01-10-2026", four)],
     })  # fmt: skip
-    u202 = write_update(tmp_path / "u202", 202, deletes={"enterprise": [dotted(3_000_005)]}, inserts={})
+    u202 = write_update(tmp_path / "u202", 202, deletes={"enterprise": [dotted(3_000_005)], "denomination": [shop]},
+                        inserts={"denomination": [q(shop, "2", "003", "Winkelhuis Vier")]})  # fmt: skip
     u204 = write_update(tmp_path / "u204", 204, deletes={}, inserts={})
     with pytest.raises(ImportAbort, match="gap"):
         await import_kbo_extracts(store, [u204])
@@ -165,6 +171,9 @@ async def test_update_extracts_apply_in_order_and_refuse_a_gap(store: SqlStore, 
     assert after[N(new)][0:2] == ("local_government", "Gemeente Nieuw")
     assert after[N(dotted(3_000_005))][3] == "ceased"
     assert sum(1 for v in after.values() if v[3] == "active") == 300
+    async with store.read() as tx:
+        for query in (N(shop), "winkel vier", "winkelhuis vier"):
+            assert [m.organisation.name for m in await find(tx, query)][:1] == ["Bedrijf 4"], query
     with pytest.raises(ImportHeld, match="stale"):
         await import_kbo_extracts(store, [u202])
     # a later full extract is compared with what the updates left: only its own differences count
