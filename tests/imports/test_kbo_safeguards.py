@@ -22,7 +22,15 @@ from rights.imports.report import read_report
 from rights.imports.rows import ImportAbort, ImportHeld
 from rights.storage import SqlStore
 from rights.storage.tables import administrators, grants, persons
-from tests.imports.kbo_dumps import dotted, establishment_number, imported, q, scalar, write_dump, write_update
+from tests.imports.kbo_dumps import (
+    dotted,
+    establishment_number,
+    imported,
+    q,
+    scalar,
+    write_dump,
+    write_update,
+)
 
 RIGHTS = str(Path(sys.executable).with_name("rights"))
 N = lambda d: d.replace(".", "")  # noqa: E731
