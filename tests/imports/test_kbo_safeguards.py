@@ -172,6 +172,9 @@ async def test_update_extracts_apply_in_order_and_refuse_a_gap(store: SqlStore, 
     u204 = write_update(tmp_path / "u204", 204, deletes={}, inserts={})
     with pytest.raises(ImportAbort, match="gap"):
         await import_kbo_extracts(store, [u204])
+    counts, lines = await dry_run_kbo(store, u201)  # an update's dry run: nothing written
+    assert (counts["new"], counts["changed"], counts["ceased"], counts["unchanged"]) == (1, 1, 0, 0) and lines == []
+    assert N(new) not in await imported(store)
     counts = await import_kbo_extracts(store, [u202, u201])  # given out of order: applied 201 then 202
     assert counts["ceased"] == 1 and counts["created"] == 1 and counts["updated"] == 1
     after = await imported(store)

@@ -107,7 +107,7 @@ def import_kbo_command(dumps: tuple[Path, ...], report: Path | None, batch_size:
     share = settings.import_max_cease_percent if max_cease_percent is None else max_cease_percent
     if dry_run:
         if len(dumps) != 1:
-            raise click.UsageError("--dry-run takes one full extract")
+            raise click.UsageError("--dry-run takes one extract")
 
         async def dry(store, path, progress):  # type: ignore[no-untyped-def]
             counts, lines = await dry_run_kbo(store, dumps[0], batch_size=batch_size, local_forms=forms, force=force)

@@ -53,7 +53,7 @@ class CeasePlan:
         held = "; ".join(reasons)
         if confirm is not None:
             held += f"; --confirm-cease {confirm} does not match the {self.count} this dump would cease"
-        return (f"held, nothing written: this import would cease {self.count} organisations: {held}. Check the"
+        return (f"nothing written: this import would cease {self.count} organisations: {held}. Check the"
                 f" dump (truncated? wrong file?); if the ceasing is right, run again with --confirm-cease {self.count}")  # fmt: skip
 
     def lines(self) -> list[str]:

@@ -210,10 +210,21 @@ async def dry_run_kbo(
     local_forms: Collection[str] = LOCAL_GOVERNMENT_FORMS,
     force: bool = False,
 ) -> tuple[dict[str, int], list[str]]:
-    """What ``import_kbo`` would do, writing nothing: the counts (created / updated / unchanged as
-    ``new`` / ``changed`` / ``unchanged``, ``ceased`` and the administrators and active grants the
-    ceasing would affect) and one line per organisation it would cease."""
-    dump = KboDump(directory)
+    """What ``import_kbo`` (or, for an update extract, ``import_kbo_update``) would do, writing nothing:
+    the counts (created / updated / unchanged as ``new`` / ``changed`` / ``unchanged``, ``ceased`` and the
+    administrators and active grants the ceasing would affect) and one line per organisation it would
+    cease."""
+    from rights.imports.kbo_update import KboUpdate, dry_run_kbo_update
+
+    archive = Archive(directory)
+    meta = Meta.read(archive)
+    if meta.type == "update":
+        try:
+            update = KboUpdate(directory, archive=archive, meta=meta)
+            return await dry_run_kbo_update(store, update, batch_size=batch_size, local_forms=local_forms, force=force)
+        finally:
+            archive.close()
+    dump = KboDump(directory, archive=archive, meta=meta)
     try:
         await guard.check_extract(store, SOURCE, dump.meta, force=force)
         plan = await guard.plan_ceasing(store, SOURCE, dump.enterprise_keys())
@@ -224,12 +235,15 @@ async def dry_run_kbo(
         await job.enterprises()
     finally:
         dump.archive.close()
-    counts = {"new": run.counts["created"], "changed": run.counts["updated"], "ceased": plan.count,
-              "unchanged": run.counts["unchanged"], "skipped": run.counts["skipped"], "bad_rows": rep.count,
-              "ceased_with_administrators_or_grants": len(plan.protected),
-              "administrators_affected": sum(i.administrators for i in plan.impacts),
-              "grants_affected": sum(i.grants for i in plan.impacts)}  # fmt: skip
-    return counts, plan.lines()
+    return dry_counts(run.counts, plan, rep.count), plan.lines()
+
+
+def dry_counts(counts: dict[str, int], plan: guard.CeasePlan, bad_rows: int) -> dict[str, int]:
+    return {"new": counts["created"], "changed": counts["updated"], "ceased": plan.count,
+            "unchanged": counts["unchanged"], "skipped": counts["skipped"], "bad_rows": bad_rows,
+            "ceased_with_administrators_or_grants": len(plan.protected),
+            "administrators_affected": sum(i.administrators for i in plan.impacts),
+            "grants_affected": sum(i.grants for i in plan.impacts)}  # fmt: skip
 
 
 class _Job:

@@ -67,6 +67,21 @@ async def import_kbo_update(
     confirm_cease: int | None = None,
     max_cease_percent: float = guard.DEFAULT_MAX_CEASE_PERCENT,
 ) -> dict[str, int]:
+    counts, _lines = await _apply(store, update, report, batch_size, frozenset(local_forms), progress, force,
+                                  confirm_cease, max_cease_percent, dry_run=False)  # fmt: skip
+    return counts
+
+
+async def dry_run_kbo_update(store: SqlStore, update: KboUpdate, *, batch_size: int = 5000,
+                             local_forms: Collection[str] = k.LOCAL_GOVERNMENT_FORMS,
+                             force: bool = False) -> tuple[dict[str, int], list[str]]:  # fmt: skip
+    """What applying ``update`` would do, writing nothing (see kbo.dry_run_kbo)."""
+    return await _apply(store, update, None, batch_size, frozenset(local_forms), None, force, None, 100.0, dry_run=True)
+
+
+async def _apply(store: SqlStore, update: KboUpdate, report: Path | None, batch_size: int, local_forms: frozenset[str],
+                 progress: Any, force: bool, confirm_cease: int | None, max_cease_percent: float, *,
+                 dry_run: bool) -> tuple[dict[str, int], list[str]]:  # fmt: skip
     await guard.check_extract(store, k.SOURCE, update.meta, force=force)
     rep = BadRowReport(report)
     try:
@@ -77,14 +92,22 @@ async def import_kbo_update(
             active = await reg.count_active(tx.connection, k.SOURCE)
             to_cease = [(key, known[key][0]) for key in withdrawn if key in known and known[key][1] == "active"]
             plan = guard.CeasePlan(await reg.cease_impact(tx.connection, to_cease, store.clock.now()), active)
+        if dry_run:
+            run = runs.Run(0, k.SOURCE, "dry_run", "", dict.fromkeys(k.COUNTS, 0), {}, 0, resumed=False)
+            job = k._Job(store, None, run, rep, batch_size, local_forms, None)
+            job.partial = job.dry = True
+            enterprises = await _enterprises(store, changes, local_forms)
+            for start in range(0, len(enterprises), batch_size):
+                await job._enterprise_batch("", enterprises[start : start + batch_size])
+            return k.dry_counts(run.counts, plan, rep.count), plan.lines()
         plan.check(max_cease_percent, confirm_cease)
         run = await runs.start(store, k.SOURCE, update.dump_id(), report, k.ACTOR)
         run.counts = dict.fromkeys(k.COUNTS, 0)
         run.phase, run.checkpoint = "update", ""
         run.extra["extract"] = guard.extract_state(update.meta)
-        job = k._Job(store, None, run, rep, batch_size, frozenset(local_forms), progress)
+        job = k._Job(store, None, run, rep, batch_size, local_forms, progress)
         job.partial = True
-        enterprises = await _enterprises(store, changes, frozenset(local_forms))
+        enterprises = await _enterprises(store, changes, local_forms)
         for start in range(0, len(enterprises), batch_size):
             batch = enterprises[start : start + batch_size]
             await job._enterprise_batch("", batch)
@@ -106,7 +129,7 @@ async def import_kbo_update(
             await runs.complete(store, tx, run, k.ACTOR, rep.offset())
     finally:
         rep.close()
-    return dict(run.counts)
+    return dict(run.counts), []
 
 
 class _Changes:
@@ -218,4 +241,4 @@ async def _units(store: SqlStore, c: _Changes) -> list[tuple[int, str, str, list
     return [(line, number, owner, c.names.get(number, [])) for number, (line, owner) in sorted(units.items())]
 
 
-__all__ = ["KboUpdate", "import_kbo_update"]
+__all__ = ["KboUpdate", "dry_run_kbo_update", "import_kbo_update"]
