@@ -251,10 +251,11 @@ def _print_welcome(settings: Settings) -> None:
     click.echo("More in README.md. Stop with Ctrl-C.\n")
 
 
-from rights.imports.cli import generate_group, import_group  # noqa: E402 - registered last, imports lazily
+from rights.imports.cli import convert_group, generate_group, import_group  # noqa: E402 - registered last, imports lazily
 
 main.add_command(import_group)
 main.add_command(generate_group)
+main.add_command(convert_group)
 
 from rights.directory.cli import ldap_group  # noqa: E402 - registered last, imports lazily
 

@@ -54,6 +54,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ldap_mapping: Path | None = None
     # How often the decision index polls the change log when nothing pushes (SQLite; PostgreSQL fallback).
     index_poll_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 0.2
+    # A full KBO import that would cease more than this share (in %) of the active organisations holds
+    # until confirmed (docs/imports.md); so does any ceasing of an organisation with administrators or grants.
+    import_max_cease_percent: Annotated[float, msgspec.Meta(ge=0, le=100)] = 0.5
     # The helpline screens and e-mail (docs/helpline.md): SMTP relay for the outbox worker (unset: mails
     # wait in the outbox), sender address, session/CSRF secret, lookups per operator per minute.
     smtp_host: str = ""
@@ -126,6 +129,7 @@ _ENV = {
     "seed_when_empty": "RIGHTS_SEED_WHEN_EMPTY",
     "ldap_mapping": "RIGHTS_LDAP_MAPPING",
     "index_poll_seconds": "RIGHTS_INDEX_POLL_SECONDS",
+    "import_max_cease_percent": "RIGHTS_IMPORT_MAX_CEASE_PERCENT",
     "smtp_host": "RIGHTS_SMTP_HOST",
     "smtp_port": "RIGHTS_SMTP_PORT",
     "mail_from": "RIGHTS_MAIL_FROM",

@@ -50,6 +50,7 @@ from rights.storage.tables import (
     grants,
     legal_representatives,
     organisation_identifiers,
+    organisation_names,
     organisations,
     persons,
     revision_counter,
@@ -57,6 +58,7 @@ from rights.storage.tables import (
 )
 
 _COUNTER = revision_counter.c.id == 1
+SHORT_NAME_POSITION = 20_000  # = storage.registers.ENTRY_NAMES
 CHANGES_CHANNEL = "rights_changes"
 
 
@@ -256,11 +258,25 @@ class SqlTx(MandateQueries, RequestQueries, RecertQueries):
         id_rows = rows.identifier_rows(org_id, identifiers)
         return [(insert(organisation_identifiers), id_rows)] if id_rows else []
 
+    def _short_name_steps(self, org: Organisation) -> list[tuple[Executable, Any]]:
+        """The short name as a searchable name of its own (position 20,000, as the register imports write
+        it), so that typing just an abbreviation ("DV") finds the organisation as an exact name."""
+        n = organisation_names.c
+        steps: list[tuple[Executable, Any]] = [
+            (delete(organisation_names).where(n.organisation_id == org.id, n.position == SHORT_NAME_POSITION), None)
+        ]
+        if org.short_name:
+            row = {"organisation_id": org.id, "position": SHORT_NAME_POSITION, "kind": "abbreviation", "language": "",
+                   "name": org.short_name, "search_name": normalise_search_text(org.short_name)}  # fmt: skip
+            steps.append((insert(organisation_names), [row]))
+        return steps
+
     async def add_organisation(self, org: Organisation) -> None:
         now = self._clock.now()
         values = rows.organisation_values(org) | {"created_at": now, "updated_at": now}
         await self._guarded(
-            [(insert(organisations).values(values), None), *self._identifier_steps(org.id, org.identifiers)],
+            [(insert(organisations).values(values), None), *self._identifier_steps(org.id, org.identifiers),
+             *self._short_name_steps(org)],  # fmt: skip
             unique=Conflict("duplicate_identifier", "identifiers"),
             foreign_key=NotFound("unknown_parent", "parent"),
         )
@@ -279,6 +295,7 @@ class SqlTx(MandateQueries, RequestQueries, RecertQueries):
                     None,
                 ),
                 *self._identifier_steps(org.id, org.identifiers),
+                *self._short_name_steps(org),
             ],
             unique=Conflict("duplicate_identifier", "identifiers"),
             foreign_key=NotFound("unknown_parent", "parent"),
