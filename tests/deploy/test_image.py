@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
+import smtplib
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
@@ -38,18 +43,19 @@ def _need_tools() -> None:
         pytest.skip(f"cannot build images here: {why}")
 
 
-@pytest.fixture(scope="module")
-def image_root() -> tuple[Path, dict]:
+@contextmanager
+def exported(tag: str, target: str) -> Iterator[tuple[Path, dict]]:
+    """Build `target` as `tag` with deploy/build-image, then its file system in a temporary directory."""
     _need_tools()
-    build = subprocess.run([str(DEPLOY / "build-image"), TAG], cwd=ROOT, capture_output=True, text=True,
+    build = subprocess.run([str(DEPLOY / "build-image"), tag, target], cwd=ROOT, capture_output=True, text=True,
                            timeout=1800)
     assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-4000:]
-    config = json.loads(subprocess.run(["podman", "image", "inspect", TAG], capture_output=True, text=True,
+    config = json.loads(subprocess.run(["podman", "image", "inspect", tag], capture_output=True, text=True,
                                        check=True).stdout)[0]["Config"]
     with tempfile.TemporaryDirectory(prefix="rights-image-") as tmp:
         root = Path(tmp)
         root.chmod(0o755)  # "/" of the image: the service's user must get through it
-        container = subprocess.run(["podman", "create", TAG], capture_output=True, text=True, check=True).stdout.strip()
+        container = subprocess.run(["podman", "create", tag], capture_output=True, text=True, check=True).stdout.strip()
         try:
             export = subprocess.Popen(["podman", "export", container], stdout=subprocess.PIPE)
             subprocess.run(["tar", "-x", "-C", str(root)], stdin=export.stdout, check=True)
@@ -57,6 +63,22 @@ def image_root() -> tuple[Path, dict]:
         finally:
             subprocess.run(["podman", "rm", container], capture_output=True, check=False)
         yield root, config
+
+
+def start(root: Path, config: dict, **overrides: str) -> subprocess.Popen:
+    """Run the image's entry point and command as its user, in its working directory, with its environment."""
+    env = {**dict(e.split("=", 1) for e in config["Env"]), **overrides}
+    command = " ".join(shlex.quote(a) for a in [*config["Entrypoint"], *(config.get("Cmd") or [])])
+    return subprocess.Popen(
+        ["chroot", f"--userspec={config['User']}", str(root), "/usr/bin/env", "-i",
+         *(f"{k}={v}" for k, v in env.items()), "/bin/sh", "-c", f"cd {config.get('WorkingDir') or '/'} && exec {command}"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+@pytest.fixture(scope="module")
+def image_root() -> Iterator[tuple[Path, dict]]:
+    with exported(TAG, "production") as built:
+        yield built
 
 
 def test_the_runtime_is_slim_and_non_root(image_root: tuple[Path, dict]) -> None:
@@ -73,19 +95,14 @@ def test_the_runtime_is_slim_and_non_root(image_root: tuple[Path, dict]) -> None
 
 def test_the_image_serves_and_is_ready(image_root: tuple[Path, dict], pg_url: str) -> None:
     root, config = image_root
-    env = dict(e.split("=", 1) for e in config["Env"])
     port = free_port()
     shutil.copy(DEPLOY / "jwks.example.json", root / "tmp" / "jwks.json")
-    env.update(
+    proc = start(
+        root, config,
         RIGHTS_HOST="127.0.0.1", RIGHTS_PORT=str(port),  # the host network: loopback only
         RIGHTS_DATABASE_URL=make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False),
         RIGHTS_OIDC_ISSUER="https://issuer.example.invalid", RIGHTS_OIDC_JWKS_FILE="/tmp/jwks.json",
     )
-    command = " ".join([*config["Entrypoint"], *config["Cmd"]])
-    proc = subprocess.Popen(
-        ["chroot", f"--userspec={config['User']}", str(root), "/usr/bin/env", "-i",
-         *(f"{k}={v}" for k, v in env.items()), "/bin/sh", "-c", f"cd {config['WorkingDir']} && exec {command}"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -106,3 +123,30 @@ def test_the_image_serves_and_is_ready(image_root: tuple[Path, dict], pg_url: st
         out = proc.communicate(timeout=30)[0]
     lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     assert lines, "the image logs JSON (RIGHTS_LOG_FORMAT=json)"
+
+
+def test_the_mailcatcher_target_catches_mail() -> None:
+    with exported("localhost/rights-mailcatcher:local", "mailcatcher") as (root, config):
+        smtp_port, http_port = free_port(), free_port()
+        config = {**config, "Cmd": ["--host", "127.0.0.1", "--smtp-port", str(smtp_port), "--http-port", str(http_port)]}
+        proc = start(root, config)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                assert proc.poll() is None, proc.stdout.read()
+                try:
+                    httpx.get(f"http://127.0.0.1:{http_port}/healthz", timeout=2).raise_for_status()
+                    break
+                except httpx.HTTPError:
+                    assert time.monotonic() < deadline, "the mail catcher did not start"
+                    time.sleep(0.3)
+            msg = EmailMessage()
+            msg["From"], msg["To"], msg["Subject"] = "noreply@rights.localhost", "bert@example.be", "Doorgestuurd"
+            msg.set_content("Jan belde.")
+            with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as s:
+                s.send_message(msg)
+            [kept] = httpx.get(f"http://127.0.0.1:{http_port}/messages.json", timeout=5).json()
+            assert kept["subject"] == "Doorgestuurd" and kept["envelope_to"] == ["bert@example.be"]
+        finally:
+            proc.terminate()
+            proc.communicate(timeout=30)
