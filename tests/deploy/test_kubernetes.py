@@ -4,6 +4,8 @@ version (kubernetes-validate, strict), and the workloads carry the settings and 
 from __future__ import annotations
 
 import copy
+import json
+import re
 import shutil
 import subprocess
 
@@ -14,6 +16,7 @@ import yaml
 
 from rights.cli import main
 from rights.settings import ENVIRONMENT_VARIABLES
+from tests.deploy import kustomize
 from tests.deploy.helpers import DEPLOY
 
 KUBERNETES_VERSION = "1.33.0"  # pinned: the oldest release the manifests promise to run on
@@ -28,13 +31,40 @@ WORKLOADS = {  # name -> the rights command it runs
 }
 
 
-def render(overlay: str) -> list[dict]:
+def _kubectl() -> str | None:
+    """kubectl with a kustomize of v5 or later, if installed."""
     kubectl = shutil.which("kubectl")
     if kubectl is None:
-        pytest.skip("kubectl (with its built-in kustomize) is not installed")
+        return None
+    version = subprocess.run([kubectl, "version", "--client"], capture_output=True, text=True, timeout=60).stdout
+    m = re.search(r"Kustomize Version: v(\d+)", version)
+    return kubectl if m and int(m.group(1)) >= 5 else None
+
+
+def kubectl_render(overlay: str) -> list[dict]:
+    kubectl = _kubectl()
+    assert kubectl
     out = subprocess.run([kubectl, "kustomize", str(DEPLOY / "kubernetes" / "overlays" / overlay)],
                          capture_output=True, text=True, timeout=120, check=True).stdout
     return [doc for doc in yaml.safe_load_all(out) if doc]
+
+
+def render(overlay: str) -> list[dict]:
+    """`kubectl kustomize` where it is installed, else the suite's own renderer (tests/deploy/kustomize.py)."""
+    if _kubectl():
+        return kubectl_render(overlay)
+    return kustomize.render(DEPLOY / "kubernetes" / "overlays" / overlay)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_suites_renderer_matches_kubectl(overlay: str) -> None:
+    if not _kubectl():
+        pytest.skip("kubectl with kustomize v5 is not installed: the suite's renderer is used alone")
+    ours = json.dumps(kustomize.render(DEPLOY / "kubernetes" / "overlays" / overlay), sort_keys=True)
+    theirs = json.dumps(kubectl_render(overlay), sort_keys=True)
+    theirs = re.sub(r'"(rights-ldap-mapping|rights-secrets|rights-ldap)-[a-z0-9]{10}"', r'"\1"', theirs)  # hashes
+    key = lambda d: (d["kind"], d["metadata"]["name"])  # noqa: E731
+    assert sorted(json.loads(ours), key=key) == sorted(json.loads(theirs), key=key)
 
 
 @pytest.fixture(scope="module", params=OVERLAYS)
