@@ -99,3 +99,19 @@ def test_plain_ldap_needs_explicit_permission(slapd: Slapd, tmp_path: Path) -> N
     (tmp_path / "plain.yaml").write_text(text)
     with pytest.raises(MappingError, match="plain LDAP needs allow_plain"):
         load_mapping(tmp_path / "plain.yaml")
+
+
+def test_a_missing_ca_or_password_file_is_named_at_load(slapd: Slapd, tmp_path: Path) -> None:
+    """Said when the mapping is read, not as python-ldap's bare "option error" traceback inside follow."""
+    text = mapping_yaml(slapd, tmp_path).read_text().replace(f"ca_file: {slapd.ca}", "ca_file: /nonexistent/ca.pem")
+    (tmp_path / "noca.yaml").write_text(text)
+    with pytest.raises(MappingError, match="connection.ca_file: no such file"):
+        load_mapping(tmp_path / "noca.yaml")
+    with pytest.raises(MappingError, match="connection.bind_password_file: no such file"):
+        load_mapping(_without_pw(slapd, tmp_path))
+
+
+def _without_pw(slapd: Slapd, tmp_path: Path) -> Path:
+    path = mapping_yaml(slapd, tmp_path)  # writes bind.pw again: remove it after
+    (tmp_path / "bind.pw").unlink()
+    return path
