@@ -12,7 +12,7 @@ with a generic message (the driver's error is kept as ``__cause__`` for the logs
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Collection, Iterator, Sequence
+from collections.abc import AsyncIterator, Collection, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import Any
 
@@ -26,6 +26,8 @@ from rights.domain.lookup import NameHit
 from rights.domain.model import (
     Administrator,
     AuditEvent,
+    ChainBreak,
+    ChainHead,
     Change,
     Grant,
     LegalRepresentative,
@@ -38,7 +40,7 @@ from rights.domain.model import (
 )
 from rights.domain.ports import Clock, SystemClock
 from rights.domain.text import normalise_search_text
-from rights.storage import rows, search
+from rights.storage import chain, rows, search
 from rights.storage.engine import WRITE_OPTION, StorageError, violation
 from rights.storage.sql_mandates import MandateQueries
 from rights.storage.sql_recert import RecertQueries
@@ -58,6 +60,17 @@ from rights.storage.tables import (
 
 _COUNTER = revision_counter.c.id == 1
 CHANGES_CHANNEL = "rights_changes"
+
+
+class _Heads:
+    """The ``revision_counter`` row inside one write: revision and the two chains' heads."""
+
+    __slots__ = ("audit_hash", "audit_id", "changes_hash", "dirty", "revision")
+
+    def __init__(self, revision: int, changes_hash: str, audit_id: int, audit_hash: str) -> None:
+        self.revision, self.changes_hash = int(revision), changes_hash
+        self.audit_id, self.audit_hash = int(audit_id), audit_hash
+        self.dirty = False
 
 
 @contextmanager
@@ -80,8 +93,9 @@ class SqlStore:
         async with self._transaction(write=True) as conn:
             tx = SqlTx(conn, self.clock)
             if self._postgres:
-                await tx._exec(select(revision_counter.c.value).where(_COUNTER).with_for_update())
+                await tx._load_heads(lock=True)
             yield tx
+            await tx._save_heads()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqlTx]:
@@ -135,6 +149,7 @@ class SqlTx(MandateQueries, RequestQueries, RecertQueries):
     def __init__(self, conn: AsyncConnection, clock: Clock) -> None:
         self._conn = conn
         self._clock = clock
+        self._heads: _Heads | None = None
 
     @property
     def connection(self) -> AsyncConnection:
@@ -425,9 +440,28 @@ class SqlTx(MandateQueries, RequestQueries, RecertQueries):
 
     # --- change log and audit ----------------------------------------------------------------
 
+    async def _load_heads(self, *, lock: bool = False) -> _Heads:
+        """The chains' heads, read once per transaction (PostgreSQL: with the writers' row lock)."""
+        if self._heads is None:
+            t = revision_counter
+            stmt = select(t.c.value, t.c.changes_hash, t.c.audit_id, t.c.audit_hash).where(_COUNTER)
+            row = (await self._exec(stmt.with_for_update() if lock else stmt)).one()
+            self._heads = _Heads(*row)
+        return self._heads
+
+    async def _save_heads(self) -> None:
+        """Write the heads back once, just before commit (``SqlStore.write``), if anything was appended."""
+        heads = self._heads
+        if heads is not None and heads.dirty:
+            await self._exec(update(revision_counter).where(_COUNTER).values(
+                value=heads.revision, changes_hash=heads.changes_hash,
+                audit_id=heads.audit_id, audit_hash=heads.audit_hash,
+            ))
+            heads.dirty = False
+
     async def record(self, *, kind: str, entity: str, entity_id: str, data: dict, actor: str | None) -> int:
-        bump = update(revision_counter).where(_COUNTER).values(value=revision_counter.c.value + 1)
-        revision: int = (await self._exec(bump.returning(revision_counter.c.value))).scalar_one()
+        heads = await self._load_heads()
+        revision = heads.revision + 1
         values = {
             "revision": revision,
             "at": self._clock.now(),
@@ -436,8 +470,11 @@ class SqlTx(MandateQueries, RequestQueries, RecertQueries):
             "entity_id": entity_id,
             "actor": actor,
             "data": data,
+            "prev_hash": heads.changes_hash,
         }
+        values["hash"] = chain.entry_hash(chain.CHANGES, heads.changes_hash, values)
         await self._exec(insert(changes).values(values))
+        heads.revision, heads.changes_hash, heads.dirty = revision, values["hash"], True
         if self._conn.dialect.name == "postgresql":
             # Delivered at commit, in commit order: other processes' indexes wake up at once.
             await self._exec(select(func.pg_notify(CHANGES_CHANNEL, str(revision))))
@@ -454,10 +491,52 @@ class SqlTx(MandateQueries, RequestQueries, RecertQueries):
         return [rows.change_from_row(r) for r in await self._all(stmt)]
 
     async def latest_revision(self) -> int:
+        if self._heads is not None:  # this transaction's own appends, not yet written back
+            return self._heads.revision
         return int((await self._exec(select(revision_counter.c.value).where(_COUNTER))).scalar_one())
 
     async def audit(self, event: AuditEvent) -> None:
-        await self._exec(insert(audit_events).values(rows.audit_values(event)))
+        """Append to the audit trail's chain. Only inside ``SqlStore.write()``: that serialises appends."""
+        heads = await self._load_heads()
+        values = rows.audit_values(event) | {"id": heads.audit_id + 1, "prev_hash": heads.audit_hash}
+        values["hash"] = chain.entry_hash(chain.AUDIT, heads.audit_hash, values)
+        await self._exec(insert(audit_events).values(values))
+        heads.audit_id, heads.audit_hash, heads.dirty = values["id"], values["hash"], True
+
+    async def chain_heads(self) -> tuple[ChainHead, ChainHead]:
+        """The heads of the change log and the audit trail (what ``GET /v1/audit/head`` shows)."""
+        heads = await self._load_heads()
+        found = []
+        for table, key, position, hash_ in (
+            (changes, changes.c.revision, heads.revision, heads.changes_hash),
+            (audit_events, audit_events.c.id, heads.audit_id, heads.audit_hash),
+        ):
+            at = (await self._exec(select(table.c.at).where(key == position))).scalar() if position else None
+            found.append(ChainHead(table=str(table.name), position=position, hash=hash_, at=at))
+        return found[0], found[1]
+
+    async def verify_chains(self, anchors: Mapping[str, tuple[int, str]] | None = None) -> list[ChainBreak]:
+        """Walk both chains from their first entry; the first broken entry of each, if any.
+
+        ``anchors`` maps a table name to a (position, hash) head witnessed earlier: that entry must still
+        be in the chain with that hash.
+        """
+        heads = await self._load_heads()
+        found = []
+        for table, order, head in (
+            (changes, changes.c.revision, (heads.revision, heads.changes_hash)),
+            (audit_events, audit_events.c.id, (heads.audit_id, heads.audit_hash)),
+        ):
+            walker = chain.Walker(str(table.name), (anchors or {}).get(table.name))
+            with _wrapped():
+                result = await self._conn.stream(select(table).order_by(order).execution_options(yield_per=2000))
+                async for row in result.mappings():
+                    if not walker.step(row):
+                        break
+                await result.close()
+            if (broken := walker.finish(*head)) is not None:
+                found.append(broken)
+        return found
 
     async def audit_events(
         self, *, organisation_id: str | None = None, after_id: int = 0, limit: int = 100
