@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import msgspec
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from tests.conftest import run_in_thread
 
 from rights.cli import main
@@ -302,3 +304,42 @@ async def execute_old(url: str) -> None:
             await conn.execute(text("UPDATE revision_counter SET value = 3"))
     finally:
         await engine.dispose()
+
+
+# --- PostgreSQL: the service's role appends but cannot rewrite -------------------------------------
+
+async def plain(url: str, *statements: str) -> None:
+    engine = build_engine(url)
+    try:
+        async with engine.begin() as conn:
+            for sql in statements:
+                await conn.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_service_role_may_append_but_not_rewrite(pg_url: str, tmp_path: Path) -> None:
+    role = f"rights_svc_{secrets.token_hex(4)}"
+    run_in_thread(upgrade, pg_url, "0008")
+    # What an operator grants the service today: everything on the tables (as before this change).
+    run_in_thread(plain, pg_url, f'CREATE ROLE "{role}" LOGIN',
+                  f'GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO "{role}"',
+                  f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO "{role}"')
+    try:
+        run_in_thread(lambda: upgrade(pg_url, service_role=role))
+        as_service = make_url(pg_url).set(username=role).render_as_string(hide_password=False)
+        run_in_thread(append, as_service, 3)  # the service writes as before: appends are allowed
+        for sql in ("UPDATE changes SET actor = 'x'", "DELETE FROM audit_events", "TRUNCATE changes",
+                    "UPDATE audit_events SET details = '{}'::jsonb WHERE id = 1"):
+            with pytest.raises(Exception, match="permission denied"):
+                run_in_thread(plain, as_service, sql)
+        # Even with the triggers off (which needs more than the service has), the REVOKE stands.
+        with pytest.raises(Exception, match="permission denied"):
+            run_in_thread(plain, as_service, "SET LOCAL session_replication_role = replica",
+                          "DELETE FROM changes")
+        result = verify(as_service, tmp=tmp_path)
+        assert result.exit_code == 0, result.output
+        assert "ok changes: the chain holds up to its head 4:" in result.output
+    finally:
+        run_in_thread(plain, pg_url, f'DROP OWNED BY "{role}"', f'DROP ROLE "{role}"')
