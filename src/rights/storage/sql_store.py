@@ -2,7 +2,10 @@
 
 Writers are serialised: on PostgreSQL every write transaction first locks the ``revision_counter``
 row (``SELECT … FOR UPDATE``); on SQLite it starts with ``BEGIN IMMEDIATE`` (see ``engine.py``). So
-revisions commit in revision order and a read-modify-write inside ``write()`` is safe.
+revisions commit in revision order and a read-modify-write inside ``write()`` is safe. The same
+serialisation orders the hash chains of ``changes`` and ``audit_events`` (``rights.storage.chain``): a
+write reads the chains' heads from ``revision_counter`` once (on PostgreSQL with the lock it takes
+anyway), appends with them in memory and writes them back once, just before commit.
 
 Driver errors never leave this module: unique-key clashes the domain cares about become
 :class:`~rights.domain.errors.Conflict`, anything else :class:`~rights.storage.engine.StorageError`
