@@ -343,3 +343,11 @@ def test_the_service_role_may_append_but_not_rewrite(pg_url: str, tmp_path: Path
         assert "ok changes: the chain holds up to its head 4:" in result.output
     finally:
         run_in_thread(plain, pg_url, f'DROP OWNED BY "{role}"', f'DROP ROLE "{role}"')
+
+
+async def test_appends_need_a_write_transaction(store) -> None:  # noqa: ANN001
+    async with store.read() as tx:
+        with pytest.raises(RuntimeError, match="only inside Store.write"):
+            await tx.audit(AuditEvent(at=T0, actor="a", actor_kind="person", action="person_read"))
+        with pytest.raises(RuntimeError, match="only inside Store.write"):
+            await tx.record(kind="k", entity="e", entity_id="1", data={}, actor=None)

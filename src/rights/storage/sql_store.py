@@ -94,7 +94,7 @@ class SqlStore:
     async def write(self) -> AsyncIterator[SqlTx]:
         """One transaction: committed when the block ends normally, rolled back on any exception."""
         async with self._transaction(write=True) as conn:
-            tx = SqlTx(conn, self.clock)
+            tx = SqlTx(conn, self.clock, write=True)
             if self._postgres:
                 await tx._load_heads(lock=True)
             yield tx
@@ -149,9 +149,10 @@ class SqlStore:
 class SqlTx(MandateQueries, RequestQueries, RecertQueries):
     """Implements :class:`rights.domain.ports.Tx` on one connection inside one transaction."""
 
-    def __init__(self, conn: AsyncConnection, clock: Clock) -> None:
+    def __init__(self, conn: AsyncConnection, clock: Clock, *, write: bool = False) -> None:
         self._conn = conn
         self._clock = clock
+        self._write = write
         self._heads: _Heads | None = None
 
     @property
@@ -462,8 +463,13 @@ class SqlTx(MandateQueries, RequestQueries, RecertQueries):
             ))
             heads.dirty = False
 
+    async def _appending(self) -> _Heads:
+        if not self._write:  # a read transaction is rolled back, and is not serialised with the writers
+            raise RuntimeError("the change log and the audit trail are appended to only inside Store.write()")
+        return await self._load_heads()
+
     async def record(self, *, kind: str, entity: str, entity_id: str, data: dict, actor: str | None) -> int:
-        heads = await self._load_heads()
+        heads = await self._appending()
         revision = heads.revision + 1
         values = {
             "revision": revision,
@@ -499,8 +505,9 @@ class SqlTx(MandateQueries, RequestQueries, RecertQueries):
         return int((await self._exec(select(revision_counter.c.value).where(_COUNTER))).scalar_one())
 
     async def audit(self, event: AuditEvent) -> None:
-        """Append to the audit trail's chain. Only inside ``SqlStore.write()``: that serialises appends."""
-        heads = await self._load_heads()
+        """Append to the audit trail's chain. Only inside ``SqlStore.write()``: that serialises appends
+        (an audited read opens its own short ``write()``; never nest one ``write()`` in another)."""
+        heads = await self._appending()
         values = rows.audit_values(event) | {"id": heads.audit_id + 1, "prev_hash": heads.audit_hash}
         values["hash"] = chain.entry_hash(chain.AUDIT, heads.audit_hash, values)
         await self._exec(insert(audit_events).values(values))

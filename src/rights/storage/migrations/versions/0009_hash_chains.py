@@ -31,7 +31,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TABLES = ("changes", "audit_events")
-BATCH = 1000
+BATCH = 2000
 
 
 def _json() -> sa.JSON:
@@ -59,23 +59,24 @@ _audit = sa.table(
 
 
 def _chain(conn: sa.Connection, table: sa.TableClause, key: str) -> tuple[int, str]:
-    """Hash every row of ``table`` in ``key`` order; returns the head (position, hash)."""
-    prev, last = chain.GENESIS, 0
-    pending: list[dict] = []
+    """Hash every row of ``table`` in ``key`` order, a page at a time; returns the head (position, hash)."""
+    prev, last = chain.GENESIS, None
     update = sa.update(table).where(table.c[key] == sa.bindparam("k")).values(
         prev_hash=sa.bindparam("p"), hash=sa.bindparam("h")
     )
-    rows = conn.execute(sa.select(table).order_by(table.c[key])).mappings().all()
-    for row in rows:
-        digest = chain.entry_hash(table.name, prev, row)
-        pending.append({"k": row[key], "p": prev, "h": digest})
-        prev, last = digest, int(row[key])
-        if len(pending) >= BATCH:
-            conn.execute(update, pending)
-            pending = []
-    if pending:
+    while True:
+        page = sa.select(table).order_by(table.c[key]).limit(BATCH)
+        if last is not None:
+            page = page.where(table.c[key] > last)
+        rows = conn.execute(page).mappings().all()
+        if not rows:
+            return (last or 0), prev
+        pending = []
+        for row in rows:
+            digest = chain.entry_hash(table.name, prev, row)
+            pending.append({"k": row[key], "p": prev, "h": digest})
+            prev, last = digest, int(row[key])
         conn.execute(update, pending)
-    return last, prev
 
 
 def _service_role() -> str | None:
