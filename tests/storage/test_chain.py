@@ -377,3 +377,14 @@ def test_audit_head_command_prints_both_heads(chained: str, tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert re.search(r"^changes 7:[0-9a-f]{64} 2\d{3}-", result.output, re.M)
     assert re.search(r"^audit_events 8:[0-9a-f]{64} 2026-03-02T09:30:20", result.output, re.M)
+
+
+async def test_numbers_hash_the_same_after_a_jsonb_round_trip(store) -> None:  # noqa: ANN001
+    """PostgreSQL's jsonb keeps numbers as decimals: 1e20 comes back as an integer, 1.0 as 1.0."""
+    numbers = [1.0, 1e20, 1.5e300, 0.1, 2**70, -0.0, 1e-7, 3, -12.5]
+    async with store.write() as tx:
+        rev = await tx.record(kind="k", entity="e", entity_id="1", data={"n": numbers}, actor=None)
+        await tx.audit(AuditEvent(at=T0, actor="a", actor_kind="person", action="x", details={"n": numbers}))
+    async with store.read() as tx:
+        assert await tx.verify_chains() == []
+        assert (await tx.changes(after=rev - 1))[0].data["n"][3] == 0.1

@@ -4,7 +4,8 @@ Every entry carries ``prev_hash`` (the ``hash`` of the entry before it in the sa
 :data:`GENESIS` for the first) and ``hash = SHA-256(prev_hash ‖ canonical content)``. The canonical
 content is the entry's own columns (with its revision or id, and the table's name) encoded as msgspec
 JSON with sorted keys, after one JSON round trip so that what is hashed at write time is exactly what
-is read back (datetimes as RFC 3339 UTC text, tuples as lists, enum members as values).
+is read back (datetimes as RFC 3339 UTC text, tuples as lists, enum members as values), and numbers in
+one form each (see ``_numbers``).
 
 Changing, deleting, inserting or reordering one row breaks either its own hash or the link of the row
 after it; removing entries from the end is caught by the heads kept in ``revision_counter``
@@ -45,12 +46,30 @@ def _utc(value: Any) -> Any:
     return value
 
 
+_EXACT = 2**53  # integers beyond this are not all exact as floats
+
+
+def _numbers(value: Any) -> Any:
+    """One form per number, whatever the database gave back: PostgreSQL's jsonb keeps numbers as decimals,
+    so 1e20 returns as an integer and -0.0 as 0. Integral floats within 2**53 become ints, numbers beyond
+    it floats."""
+    if isinstance(value, dict):
+        return {k: _numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numbers(v) for v in value]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if abs(value) >= _EXACT:
+        return float(value)
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def canonical(table: str, values: Any) -> bytes:
     """The bytes hashed for one entry of ``table``; ``values`` maps at least the table's fields."""
     fields = CHANGE_FIELDS if table == CHANGES else AUDIT_FIELDS
     content = {name: _utc(values[name]) for name in fields}
     content["table"] = str(table)
-    return _sorted.encode(msgspec.json.decode(_plain.encode(content)))
+    return _sorted.encode(_numbers(msgspec.json.decode(_plain.encode(content))))
 
 
 def entry_hash(table: str, prev_hash: str, values: Any) -> str:
