@@ -388,3 +388,19 @@ async def test_numbers_hash_the_same_after_a_jsonb_round_trip(store) -> None:  #
     async with store.read() as tx:
         assert await tx.verify_chains() == []
         assert (await tx.changes(after=rev - 1))[0].data["n"][3] == 0.1
+
+
+def test_migration_0009_downgrades_and_upgrades_again(chained: str, tmp_path: Path) -> None:
+    from alembic import command
+
+    from rights.storage.migrate import alembic_config
+
+    def downgrade() -> None:
+        command.downgrade(alembic_config(chained), "0008")
+
+    run_in_thread(asyncio.to_thread, downgrade)
+    run_in_thread(plain, chained, "UPDATE changes SET actor = 'allowed again' WHERE revision = 1")
+    run_in_thread(upgrade, chained)
+    result = verify(chained, tmp=tmp_path)
+    assert result.exit_code == 0, result.output  # re-chained as found, from the first entry
+    assert "ok changes: the chain holds up to its head 7:" in result.output
