@@ -68,7 +68,7 @@ def db_upgrade() -> None:
     from rights.storage.migrate import upgrade_sync
 
     settings = _settings()
-    upgrade_sync(settings.database)
+    upgrade_sync(settings.database, service_role=settings.database_service_role or None)
     click.echo("database is at the latest revision")
 
 
@@ -204,7 +204,7 @@ def serve(host: str | None, port: int | None) -> None:
 
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         ensure_dev_key(settings.dev_signing_key)  # type: ignore[arg-type]
-    upgrade_sync(settings.database)
+    upgrade_sync(settings.database, service_role=settings.database_service_role or None)
     if not settings.production and settings.seed_when_empty:
         counts = asyncio.run(_seed(settings, only_if_empty=True))
         if counts:
@@ -268,3 +268,7 @@ main.add_command(mail_group)
 from rights.recertify import recertify_group  # noqa: E402 - registered last, imports lazily
 
 main.add_command(recertify_group)
+
+from rights.audit_cli import audit_group  # noqa: E402 - registered last, imports lazily
+
+main.add_command(audit_group)

@@ -72,6 +72,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     oidc_nrn_claim: str = "rrn"
     session_idle_minutes: Annotated[int, msgspec.Meta(ge=1, le=24 * 60)] = 30
     session_max_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 7)] = 12
+    # Tamper evidence (docs/security.md): the PostgreSQL role the service runs as, from which the migrations
+    # revoke UPDATE/DELETE/TRUNCATE on the hash-chained tables; how often the chains' heads are logged.
+    database_service_role: str = ""
+    audit_head_log_seconds: Annotated[int, msgspec.Meta(ge=0, le=86_400)] = 300
 
     @property
     def database(self) -> str:
@@ -141,6 +145,8 @@ _ENV = {
     "oidc_nrn_claim": "RIGHTS_OIDC_NRN_CLAIM",
     "session_idle_minutes": "RIGHTS_SESSION_IDLE_MINUTES",
     "session_max_hours": "RIGHTS_SESSION_MAX_HOURS",
+    "database_service_role": "RIGHTS_DATABASE_SERVICE_ROLE",
+    "audit_head_log_seconds": "RIGHTS_AUDIT_HEAD_LOG_SECONDS",
 }
 
 ENVIRONMENT_VARIABLES = tuple(_ENV.values())
