@@ -135,9 +135,6 @@ class Mapping(Struct):
             raise MappingError("connection.uri: tls ldaps needs an ldaps:// URI")
         if c.tls is not Tls.LDAPS and c.uri.lower().startswith("ldaps://"):
             raise MappingError("connection.tls: an ldaps:// URI needs tls: ldaps")
-        for where, file in (("connection.ca_file", c.ca_file), ("connection.bind_password_file", c.bind_password_file)):
-            if file is not None and not file.is_file():  # said now, not as python-ldap's "option error" later
-                raise MappingError(f"{where}: no such file: {file}")
         if self.sync and self.sync.incremental not in ("auto", "syncrepl", "poll"):
             raise MappingError("sync.incremental: auto, syncrepl or poll")
         for where, text in self.block_filters():
