@@ -28,6 +28,7 @@ WORKLOADS = {  # name -> the rights command it runs
     "rights-directory-follower": ["ldap", "follow", "--lock"],
     "rights-migrate": ["db", "upgrade"],
     "rights-recertify": ["recertify", "tick"],
+    "rights-audit-verify": ["audit", "verify"],
 }
 
 
@@ -101,7 +102,7 @@ def test_the_api_has_its_companions(rendered: tuple[str, list[dict]]) -> None:
     kinds = {(d["kind"], d["metadata"]["name"]) for d in docs}
     assert {("Deployment", "rights"), ("Service", "rights"), ("Ingress", "rights"), ("NetworkPolicy", "rights-api"),
             ("Deployment", "rights-mail-worker"), ("Deployment", "rights-directory-follower"),
-            ("Job", "rights-migrate"), ("CronJob", "rights-recertify")} <= kinds
+            ("Job", "rights-migrate"), ("CronJob", "rights-recertify"), ("CronJob", "rights-audit-verify")} <= kinds
     if overlay == "production":
         assert {("PodDisruptionBudget", "rights"), ("HorizontalPodAutoscaler", "rights")} <= kinds
         hpa = _find(docs, "HorizontalPodAutoscaler", "rights")
