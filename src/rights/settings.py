@@ -69,6 +69,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     oidc_nrn_claim: str = "rrn"
     session_idle_minutes: Annotated[int, msgspec.Meta(ge=1, le=24 * 60)] = 30
     session_max_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 7)] = 12
+    # /metrics reads its database figures (outbox, imports, directory, index lag) at most this often.
+    metrics_cache_seconds: Annotated[float, msgspec.Meta(ge=0, le=300)] = 10.0
 
     @property
     def database(self) -> str:
@@ -137,6 +139,7 @@ _ENV = {
     "oidc_nrn_claim": "RIGHTS_OIDC_NRN_CLAIM",
     "session_idle_minutes": "RIGHTS_SESSION_IDLE_MINUTES",
     "session_max_hours": "RIGHTS_SESSION_MAX_HOURS",
+    "metrics_cache_seconds": "RIGHTS_METRICS_CACHE_SECONDS",
 }
 
 ENVIRONMENT_VARIABLES = tuple(_ENV.values())

@@ -11,9 +11,10 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 
 from rights import __version__
+from rights.api.metrics import RuntimeMetrics, metrics_endpoint
 from rights.api.middleware import RequestContextMiddleware
 from rights.api.permissions import Permission
 from rights.api.problems import EXCEPTION_HANDLERS
@@ -33,12 +34,6 @@ from rights.domain.keeper import IndexKeeper
 from rights.domain.ports import Clock, Store
 from rights.domain.services import build_services
 from rights.settings import Settings
-
-
-class MetricsController(PrometheusController):
-    path = "/metrics"
-    opt = {"permission": Permission.PUBLIC}
-    include_in_schema = False
 
 
 def create_app(
@@ -62,6 +57,9 @@ def create_app(
     from rights.web import create_web  # the screens, exports and outbox worker (docs/helpline.md)
 
     web = create_web(settings, services)
+    lookup_limiter = LookupLimiter(settings.helpline_lookups_per_minute)
+    metrics = RuntimeMetrics(store, keeper, cache_seconds=settings.metrics_cache_seconds,
+                             limiters={"helpline_lookup": lookup_limiter})
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -103,7 +101,7 @@ def create_app(
             AuditController,
             CatalogueController,
             HealthController,
-            MetricsController,
+            metrics_endpoint,
             *web.handlers,
         ],
         template_config=web.templates,
@@ -115,7 +113,7 @@ def create_app(
         lifespan=[lifespan, *web.lifespans],
         state=State({"services": services, "verifier": TokenVerifier(settings), "token_cache": TokenCache(),
                      "settings": settings, **web.state,
-                     "lookup_limiter": LookupLimiter(settings.helpline_lookups_per_minute)}),
+                     "lookup_limiter": lookup_limiter, "metrics": metrics}),
         request_max_body_size=settings.max_body_bytes,
         debug=False,
         logging_config=None,  # rights.logging configures structlog for the whole process

@@ -24,6 +24,7 @@ class LookupLimiter:
     def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.per_minute, self.clock = per_minute, clock
         self._hits: dict[str, deque[float]] = {}
+        self.refused = 0  # rights_ratelimit_refusals_total{limit="helpline_lookup"}
 
     def allow(self, caller: Caller) -> bool:
         """Count one lookup; False (and not counted) when the caller is over the limit."""
@@ -33,6 +34,7 @@ class LookupLimiter:
         while hits and hits[0] <= now - WINDOW_SECONDS:
             hits.popleft()
         if len(hits) >= self.per_minute:
+            self.refused += 1
             return False
         hits.append(now)
         if len(self._hits) > 10_000:  # forget idle callers so the table stays small
