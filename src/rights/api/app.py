@@ -57,7 +57,11 @@ def create_app(
     from rights.web import create_web  # the screens, exports and outbox worker (docs/helpline.md)
 
     web = create_web(settings, services)
-    lookup_limiter = LookupLimiter(settings.helpline_lookups_per_minute)
+    from rights.storage.ratelimit import SqlWindowCounter
+
+    # Shared through the database by every process (one PostgreSQL behind all replicas).
+    lookup_limiter = LookupLimiter(settings.helpline_lookups_per_minute,
+                                   SqlWindowCounter(store.engine))  # type: ignore[attr-defined]
     verifier = TokenVerifier(settings)
     metrics = RuntimeMetrics(store, keeper, cache_seconds=settings.metrics_cache_seconds,
                              limiters={"helpline_lookup": lookup_limiter})
