@@ -86,3 +86,14 @@ def test_the_api_builds_without_python_ldap(without_ldap, tmp_path: Path) -> Non
     settings = load_settings({"RIGHTS_DATA_DIR": str(tmp_path),
                               "RIGHTS_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/r.db"})
     assert create_app(settings) is not None
+
+
+def test_the_api_with_an_ldap_mapping_refuses_to_start_without_python_ldap(without_ldap, tmp_path: Path) -> None:
+    from rights.api.app import create_app
+    from rights.directory.available import LdapMissing
+    from rights.settings import load_settings
+
+    settings = load_settings({"RIGHTS_DATA_DIR": str(tmp_path), "RIGHTS_LDAP_MAPPING": str(tmp_path / "m.yaml"),
+                              "RIGHTS_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/r.db"})
+    with pytest.raises(LdapMissing, match=r"rights\[ldap\]"):
+        create_app(settings)

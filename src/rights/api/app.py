@@ -44,6 +44,10 @@ def create_app(
     clock: Clock | None = None,
 ) -> Litestar:
     """Wire the ports into the use cases and the use cases into routes."""
+    if settings.ldap_mapping is not None:  # operators log in by LDAP bind: python-ldap, rights[ldap]
+        from rights.directory.available import require_ldap
+
+        require_ldap()  # refuse to start with one clear sentence rather than fail at the first login
     if store is None:
         from rights.storage import create_store
 
