@@ -156,3 +156,31 @@ async def test_a_token_signed_by_another_key_under_a_known_kid_is_refused(
         assert await check(client, key_server.token("k1", "warm-up")) == 200
         forged = key_server.token("k1", "forger", key_of="nobody")
         assert await check(client, forged) == 401
+
+
+async def test_old_keys_serve_while_a_background_refresh_runs_and_survive_a_failed_one(key_server: KeyServer) -> None:
+    from rights.api.jwks import RemoteKeySet
+
+    now = [1000.0]
+    keys = RemoteKeySet(key_server.url, refresh_seconds=60, max_age_seconds=300, timeout=2, clock=lambda: now[0])
+    try:
+        assert [k.key_id for k in await keys.keys_for("k1")] == ["k1"] and key_server.requests == 1
+        now[0] += 301  # the set is old: refreshed in the background, the cached key answers at once
+        key_server.delay = 1.0
+        assert [k.key_id for k in await keys.keys_for("k1")] == ["k1"]
+        refresh = keys._task
+        assert refresh is not None and not refresh.done()
+        await refresh
+        assert key_server.requests == 2
+
+        key_server.delay = 0
+        key_server.httpd.shutdown()  # the issuer goes away: a failed refresh keeps the keys we have
+        key_server.httpd.server_close()
+        now[0] += 301
+        assert [k.key_id for k in await keys.keys_for("k1")] == ["k1"]
+        await keys._task
+        assert [k.key_id for k in await keys.keys_for("k1")] == ["k1"]
+        assert await keys.keys_for("unknown") == [] and keys.fetches == 4
+        assert await keys.keys_for("unknown-2") == [] and keys.fetches == 4  # once per interval
+    finally:
+        await keys.aclose()

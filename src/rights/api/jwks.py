@@ -3,8 +3,9 @@
 Requests whose ``kid`` is known are answered from the cache at once, even while a refresh is under way.
 A token with an unknown ``kid`` (key rotation) triggers a refresh and waits for it, but at most once per
 ``refresh_seconds``: a flood of tokens with made-up key ids cannot make us hammer the issuer. Keys older
-than ``max_age_seconds`` are refreshed in the background while the old ones keep serving. One refresh
-at a time (single flight), over one ``httpx.AsyncClient``.
+than ``max_age_seconds`` are refreshed in the background while the old ones keep serving (a failed
+refresh keeps them, and is retried after ``refresh_seconds``, not at the next request). One refresh at a
+time (single flight), over one ``httpx.AsyncClient``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class RemoteKeySet:
         self._all: list[jwt.PyJWK] = []
         self._read_at = -math.inf
         self._unknown_at = -math.inf  # the last refresh an unknown key id asked for
+        self._tried_at = -math.inf  # the last refresh of any kind (a failed one is not retried at once)
         self._task: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
         self.fetches = 0
@@ -41,7 +43,8 @@ class RemoteKeySet:
     async def keys_for(self, kid: str | None) -> list[jwt.PyJWK]:
         """The keys a token with this ``kid`` may be signed with; [] when none (the token is refused)."""
         if self._all:
-            if self.clock() - self._read_at >= self.max_age_seconds:
+            now = self.clock()
+            if now - self._read_at >= self.max_age_seconds and now - self._tried_at >= self.refresh_seconds:
                 self.refresh()  # in the background: the keys we have keep serving meanwhile
             if found := self._lookup(kid):
                 return found
@@ -63,6 +66,7 @@ class RemoteKeySet:
     def refresh(self) -> asyncio.Task[None]:
         """Start a refresh unless one is running; either way return the running one."""
         if self._task is None or self._task.done():
+            self._tried_at = self.clock()
             self._task = asyncio.get_running_loop().create_task(self._fetch(), name="rights-jwks-refresh")
         return self._task
 
