@@ -211,9 +211,13 @@ def serve(host: str | None, port: int | None) -> None:
             click.echo("loaded demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     if not settings.production:
         _print_welcome(settings)
-    uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False
-    )
+    from rights.directory.available import LdapMissing
+
+    try:
+        app = create_app(settings)
+    except LdapMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
 
 
 def _print_welcome(settings: Settings) -> None:

@@ -44,6 +44,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     oidc_jwks_file: Path | None = None
     oidc_jwks_url: str = ""
     oidc_algorithms: tuple[str, ...] = ("RS256", "ES256", "EdDSA")
+    # A token with an unknown key id re-reads RIGHTS_OIDC_JWKS_URL at most this often (key rotation).
+    oidc_jwks_refresh_seconds: Annotated[float, msgspec.Meta(ge=1, le=3600)] = 60.0
     clock_skew_seconds: int = 60
     roles_claim: str = "roles"
     helpline_role: str = "rights:helpline"
@@ -76,6 +78,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # revoke UPDATE/DELETE/TRUNCATE on the hash-chained tables; how often the chains' heads are logged.
     database_service_role: str = ""
     audit_head_log_seconds: Annotated[int, msgspec.Meta(ge=0, le=86_400)] = 300
+    # /metrics reads its database figures (outbox, imports, directory, index lag) at most this often.
+    metrics_cache_seconds: Annotated[float, msgspec.Meta(ge=0, le=300)] = 10.0
 
     @property
     def database(self) -> str:
@@ -125,6 +129,7 @@ _ENV = {
     "oidc_jwks_file": "RIGHTS_OIDC_JWKS_FILE",
     "oidc_jwks_url": "RIGHTS_OIDC_JWKS_URL",
     "oidc_algorithms": "RIGHTS_OIDC_ALGORITHMS",
+    "oidc_jwks_refresh_seconds": "RIGHTS_OIDC_JWKS_REFRESH_SECONDS",
     "clock_skew_seconds": "RIGHTS_CLOCK_SKEW_SECONDS",
     "roles_claim": "RIGHTS_ROLES_CLAIM",
     "helpline_role": "RIGHTS_HELPLINE_ROLE",
@@ -147,6 +152,7 @@ _ENV = {
     "session_max_hours": "RIGHTS_SESSION_MAX_HOURS",
     "database_service_role": "RIGHTS_DATABASE_SERVICE_ROLE",
     "audit_head_log_seconds": "RIGHTS_AUDIT_HEAD_LOG_SECONDS",
+    "metrics_cache_seconds": "RIGHTS_METRICS_CACHE_SECONDS",
 }
 
 ENVIRONMENT_VARIABLES = tuple(_ENV.values())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 from rights.domain.ports import Store
 from rights.logging import get_logger
@@ -17,23 +18,34 @@ from rights.logging import get_logger
 log = get_logger("rights.audit")
 
 
-async def log_heads(store: Store) -> None:
+class PublishedHead:
+    """When this process last published the heads: the age /metrics reports (rights_audit_head_age_seconds)."""
+
+    def __init__(self) -> None:
+        self.at: datetime | None = None
+
+    async def __call__(self) -> datetime | None:
+        return self.at
+
+
+async def log_heads(store: Store) -> bool:
     try:
         async with store.read() as tx:
             changes, audit = await tx.chain_heads()
     except Exception:  # noqa: BLE001 - the next interval tries again; storage errors are logged elsewhere
         log.warning("audit_head_unavailable")
-        return
+        return False
     log.info(
         "audit_head",
         changes_revision=changes.position, changes_hash=changes.hash,
         changes_at=changes.at.isoformat() if changes.at else None,
         audit_id=audit.position, audit_hash=audit.hash, audit_at=audit.at.isoformat() if audit.at else None,
     )
+    return True
 
 
 @contextlib.asynccontextmanager
-async def head_logging(store: Store, interval: float) -> AsyncIterator[None]:
+async def head_logging(store: Store, interval: float, published: PublishedHead | None = None) -> AsyncIterator[None]:
     """While the app runs: log the heads at start and then every ``interval`` seconds (0: off)."""
     if interval <= 0:
         yield
@@ -41,7 +53,8 @@ async def head_logging(store: Store, interval: float) -> AsyncIterator[None]:
 
     async def loop() -> None:
         while True:
-            await log_heads(store)
+            if await log_heads(store) and published is not None:
+                published.at = datetime.now(UTC)
             await asyncio.sleep(interval)
 
     task = asyncio.create_task(loop(), name="audit-head-log")

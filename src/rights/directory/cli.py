@@ -12,8 +12,13 @@ import click
 
 def _load(mapping_path: Path | None):
     from rights.cli import _services, _settings
+    from rights.directory.available import LdapMissing, require_ldap
     from rights.directory.mapping import MappingError, load_mapping
 
+    try:
+        require_ldap()
+    except LdapMissing as exc:
+        raise click.ClickException(str(exc)) from None
     settings = _settings()
     path = mapping_path or settings.ldap_mapping
     if path is None:

@@ -470,3 +470,15 @@ recert_items = Table(
     Index("ix_recert_items_organisation_id_status", "organisation_id", "status"),
     Index("ix_recert_items_grant_id", "grant_id"),
 )
+
+# --- shared rate limits (issue 15, rights.storage.ratelimit; see docs/helpline.md) ------------------
+
+# Hits per caller key per limit per calendar minute, shared by every process on the database. Rows of
+# past minutes are deleted as processes move on; the table holds about one row per active caller.
+rate_limit_windows = Table(
+    "rate_limit_windows",
+    metadata,
+    Column("key", String(255), primary_key=True),  # <limit>:<caller kind>:<subject> (never a full NRN)
+    Column("minute", BigInteger, primary_key=True),  # Unix time // 60
+    Column("hits", Integer, nullable=False),
+)
