@@ -267,12 +267,14 @@ async def test_reads_of_personal_data_are_audited_with_who_for_which_organisatio
     await api.call("GET", f"/v1/organisations/{w.dupre['id']}/persons", bert, expect=200)
     await api.call("GET", f"/v1/organisations/{w.dupre['id']}/work-relations", bert, expect=200)
     await api.call("GET", f"/v1/organisations/{w.dupre['id']}/grants", bert, expect=200)
+    await api.call("GET", f"/v1/grants/{scene.grant['id']}", bert, expect=200)
+    await api.call("GET", f"/v1/grants/{scene.grant['id']}/history", bert, expect=200)
     (read,) = await audit(api, "person_read")
     assert read["actor"] == "person:70.03.12-***.**" and read["actor_kind"] == "person"
     assert read["organisation_id"] == w.dupre["id"] and read["target"] == f"person:{w.an['id']}"
     assert read["request_id"] == "req-read-1" and read["address"] and read["at"]
     for action in ("person_grants_read", "organisation_persons_read", "work_relations_read",
-                   "organisation_grants_read"):
+                   "organisation_grants_read", "grant_read", "grant_history_read"):
         (event,) = await audit(api, action)
         assert event["organisation_id"] == w.dupre["id"] and event["actor"] == read["actor"], action
     # A person reading their own record is not an access to someone else's data.

@@ -176,7 +176,13 @@ class GrantService:
             if grant is None:
                 raise NotFound("unknown_grant", "grant")
             await self._ensure_may_read_grant(tx, caller, grant)
-            return grant
+        await self._audit_grant_read(caller, grant, "grant_read")
+        return grant
+
+    async def _audit_grant_read(self, caller: Caller, grant: Grant, action: str) -> None:
+        if caller.person_id != grant.person_id:  # someone else's right: a read of personal data
+            await audit_read(self.core, caller, action=action, target=f"grant:{grant.id}",
+                             organisation_id=grant.organisation_id)
 
     async def history(self, caller: Caller, grant_id: str) -> tuple[Grant, list[Change]]:
         async with self.core.store.read() as tx:
@@ -184,7 +190,9 @@ class GrantService:
             if grant is None:
                 raise NotFound("unknown_grant", "grant")
             await self._ensure_may_read_grant(tx, caller, grant)
-            return grant, await tx.changes(entity="grant", entity_id=grant.id, limit=10_000)
+            history = await tx.changes(entity="grant", entity_id=grant.id, limit=10_000)
+        await self._audit_grant_read(caller, grant, "grant_history_read")
+        return grant, history
 
     async def of_organisation(self, caller: Caller, org_ref: str) -> list[Grant]:
         async with self.core.store.read() as tx:
