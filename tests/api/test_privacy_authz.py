@@ -298,3 +298,10 @@ async def test_refused_attempts_are_audited_and_checks_are_not(api: Api, scene: 
     await api.call("POST", "/v1/check", DESK, expect=200, json={
         "person": w.numbers["an"], "organisation": w.dupre["id"], **VOP})
     assert len((await api.call("GET", "/v1/audit?limit=500", PLATFORM, expect=200)).json()["items"]) == count
+
+
+async def test_a_limited_administrator_lists_only_the_grants_of_her_applications(api: Api, scene: Scene) -> None:
+    path = f"/v1/organisations/{scene.w.dupre['id']}/grants"
+    assert (await api.call("GET", path, scene.who("lena"), expect=200)).json()["items"] == []
+    assert [g["id"] for g in (await api.call("GET", path, scene.who("sofie"), expect=200)).json()["items"]] == [
+        scene.grant["id"]]

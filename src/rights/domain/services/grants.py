@@ -197,9 +197,12 @@ class GrantService:
     async def of_organisation(self, caller: Caller, org_ref: str) -> list[Grant]:
         async with self.core.store.read() as tx:
             org = await resolve_organisation(tx, org_ref)
-            if not caller.platform_admin and await is_active_admin(tx, org.id, caller.person_id) is None:
+            admin = None if caller.platform_admin else await is_active_admin(tx, org.id, caller.person_id)
+            if not caller.platform_admin and admin is None:
                 raise Forbidden("not_an_administrator", "organisation")
             grants = await tx.grants(organisation_id=org.id)
+            if admin is not None and admin.applications is not None:  # a limited administrator: theirs only
+                grants = [g for g in grants if admin.administers(self.core.catalogue.role(g.role).application)]
         await audit_read(self.core, caller, action="organisation_grants_read", target=f"organisation:{org.id}",
                          organisation_id=org.id, details={"grants": len(grants)})
         return grants
