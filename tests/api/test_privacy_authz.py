@@ -277,6 +277,11 @@ async def test_reads_of_personal_data_are_audited_with_who_for_which_organisatio
                    "organisation_grants_read", "grant_read", "grant_history_read"):
         (event,) = await audit(api, action)
         assert event["organisation_id"] == w.dupre["id"] and event["actor"] == read["actor"], action
+    await api.call("POST", "/v1/requests", scene.who("an"), expect=201, json={
+        "organisation": w.dupre["id"], "role": VOP["role"], "measure": "AWI", "motivation": "Voor de subsidie."})
+    await api.call("GET", "/v1/requests", bert, params={"organisation": w.dupre["id"]}, expect=200)
+    (listed,) = await audit(api, "access_requests_read")
+    assert listed["organisation_id"] == w.dupre["id"] and listed["details"] == {"requests": 1}
     # A person reading their own record is not an access to someone else's data.
     await api.call("GET", "/v1/persons/me", scene.who("an"), expect=200)
     assert len(await audit(api, "person_read")) == 1

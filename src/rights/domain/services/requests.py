@@ -29,7 +29,7 @@ from rights.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rights.domain.model import AccessRequest, Organisation, Person, RequestStatus
 from rights.domain.notifications import Notice, Notifier, NullNotifier
 from rights.domain.ports import Caller, PrincipalKind, Tx
-from rights.domain.services.base import Core, Written, new_id, record, resolve_organisation
+from rights.domain.services.base import Core, Written, audit_read, new_id, record, resolve_organisation
 from rights.domain.services.grants import GrantService
 
 _EMAIL = re.compile(r"^[^@\s<>\"]{1,64}@[^@\s<>\"]+\.[^@\s<>\"]{2,}$")
@@ -217,7 +217,10 @@ class RequestService:
                 person = await tx.get_person(r.person_id)
                 if person is not None:
                     out.append(RequestEntry(request=r, person=person, organisation=org))
-            return out
+        if out:  # a list of persons who asked: a read of personal data
+            await audit_read(self.core, caller, action="access_requests_read", target=f"organisation:{org.id}",
+                             organisation_id=org.id, details={"requests": len(out)})
+        return out
 
     async def get(self, caller: Caller, org_ref: str, request_id: str) -> RequestEntry:
         """One request of this organisation, for a caller who may decide it (any status)."""
