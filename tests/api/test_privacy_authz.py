@@ -184,6 +184,10 @@ async def test_the_policy_maximum_counts_from_the_grants_start(api: Api, scene: 
                        json={"valid_from": _until(300), "valid_until": _until(1200)})
     assert r.json()["code"] == "validity_too_long"
     await api.call("PATCH", path, scene.who("sofie"), expect=200, json={"valid_until": _until(1000)})
+    # A merge patch: a new start alone keeps the end.
+    r = await api.call("PATCH", path, scene.who("sofie"), expect=200, json={"valid_from": _until(1)})
+    assert r.json()["grant"]["valid_until"] == (await api.call("GET", f"/v1/grants/{scene.grant['id']}",
+                                                               scene.who("sofie"))).json()["valid_until"]
 
 
 async def test_an_ended_or_revoked_grant_is_not_revived(api: Api, scene: Scene) -> None:

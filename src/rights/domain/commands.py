@@ -141,7 +141,9 @@ class Revocation(Command, kw_only=True):
 
 
 class ValidityChange(Command, kw_only=True):
-    valid_until: datetime
+    """A merge patch of a grant's validity: what is left out keeps its value."""
+
+    valid_until: datetime | Unset = UNSET
     valid_from: datetime | None = None
     reason: Reason = ""
     expected_version: int | None = None

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import msgspec
 
 from rights.domain import rules
-from rights.domain.commands import NewGrant, Revocation, ValidityChange
+from rights.domain.commands import UNSET, NewGrant, Revocation, ValidityChange
 from rights.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rights.domain.model import Change, Grant, Organisation
 from rights.domain.ports import Caller, Tx
@@ -136,7 +136,7 @@ class GrantService:
             if cmd.expected_version is not None and cmd.expected_version != grant.version:
                 raise Conflict("version_conflict", "expected_version", actual=grant.version)
             valid_from = _utc(cmd.valid_from, "valid_from") if cmd.valid_from else grant.valid_from
-            valid_until = _utc(cmd.valid_until, "valid_until")
+            valid_until = grant.valid_until if cmd.valid_until is UNSET else _utc(cmd.valid_until, "valid_until")
             holder = await resolve_person(tx, grant.person_id, caller)
             # A new validity is a new promise: it must satisfy every rule a new grant does, and the policy
             # maximum counts from the grant's own start (moving the start does not buy a longer grant).
