@@ -312,5 +312,8 @@ async def test_refused_attempts_are_audited_and_checks_are_not(api: Api, scene: 
 async def test_a_limited_administrator_lists_only_the_grants_of_her_applications(api: Api, scene: Scene) -> None:
     path = f"/v1/organisations/{scene.w.dupre['id']}/grants"
     assert (await api.call("GET", path, scene.who("lena"), expect=200)).json()["items"] == []
+    an = f"/v1/persons/{scene.w.an['id']}/grants"
+    assert (await api.call("GET", an, scene.who("lena"), expect=200)).json()["items"] == []
+    assert len((await api.call("GET", an, scene.who("sofie"), expect=200)).json()["items"]) == 1
     assert [g["id"] for g in (await api.call("GET", path, scene.who("sofie"), expect=200)).json()["items"]] == [
         scene.grant["id"]]

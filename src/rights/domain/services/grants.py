@@ -221,9 +221,13 @@ class GrantService:
             if caller.platform_admin or caller.person_id == person.id:
                 shown, via = grants, None
             else:
-                mine = {a.organisation_id for a in await tx.administrations_of(caller.person_id)} if caller.person_id else set()
+                admins = {a.organisation_id: a for a in await tx.administrations_of(caller.person_id)
+                          if a.active} if caller.person_id else {}
+                mine = set(admins)
                 related = {w.organisation_id for w in await tx.work_relations(person_id=person.id)}
-                shown = [g for g in grants if g.organisation_id in mine]
+                # An administrator sees the grants of their organisations, within their applications.
+                shown = [g for g in grants if g.organisation_id in admins
+                         and admins[g.organisation_id].administers(self.core.catalogue.role(g.role).application)]
                 if not shown and not (mine & related):
                     raise Forbidden("not_own_data", "person")
                 via = min({g.organisation_id for g in shown} | (mine & related))
