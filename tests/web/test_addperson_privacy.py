@@ -1,4 +1,4 @@
-"""Issue 10, item 7: the add-person screen's example is a format, nobody's national register number."""
+"""Issue 10, items 1 and 7 on the add-person screen: a format hint that is nobody's number, and no register names shown."""
 
 from __future__ import annotations
 
@@ -45,3 +45,22 @@ async def test_the_add_person_screen_shows_no_seed_persons_number(screen: AsyncT
         assert "YY.MM.DD" in page.text or "JJ.MM.DD" in page.text
         shown = set(valid_numbers(page.text))
         assert not shown & seeded, shown & seeded
+
+
+async def test_a_known_number_with_other_names_is_refused_without_showing_the_register(
+    screen: AsyncTestClient,
+) -> None:
+    """Issue 10, item 1 on the screen: Bert types Koen's number (another company's person) with other names."""
+    from tests.web.conftest import csrf_of
+
+    await login(screen, "bert")
+    async with screen.app.state.services.core.store.read() as tx:
+        org = await tx.find_organisation(IdentifierKind.ENTERPRISE_NUMBER, "0723145688")
+    assert org is not None
+    form = await screen.get(f"/beheer/organisations/{org.id}/people/new")
+    r = await screen.post(f"/beheer/organisations/{org.id}/people/new", data={
+        "existing": "", "national_number": "79092305705", "given_name": "Karel", "family_name": "Peeters",
+        "user_type": "permanent", "_csrf_token": csrf_of(form.text)})
+    assert r.status_code == 422
+    assert "Mertens" not in r.text and "koen@" not in r.text
+    assert "komt niet overeen" in r.text
