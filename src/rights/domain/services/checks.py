@@ -118,7 +118,7 @@ class CheckService:
             return await self.check_at(q, q.at)
         keys = (person_key(q.person), organisation_key(q.organisation))
         if self.keeper is None:
-            return await self._check_from_store(q, self.core.now())
+            return await self._check_from_store(q, None)
         await self.ensure_fresh(at_least_revision)
         return self.ask_index(keys, q.role, q.measure, ts(self.core.now()))
 
@@ -141,10 +141,15 @@ class CheckService:
             return [await self.check(caller, q) for q in questions]
         await self.ensure_fresh(at_least_revision)
         now = ts(self.core.now())
-        return [
-            await self.check_at(q, q.at) if q.at is not None else self.ask_index(k, q.role, q.measure, now)
+        # Every present-tense question first, in one pass without an await: all at one revision.
+        answers: list[Answer | None] = [
+            None if q.at is not None else self.ask_index(k, q.role, q.measure, now)
             for q, k in zip(questions, keys, strict=True)
         ]
+        for i, q in enumerate(questions):
+            if q.at is not None:
+                answers[i] = await self.check_at(q, q.at)
+        return answers  # type: ignore[return-value]  # every None was replaced
 
     async def explain(self, answer: Answer) -> Explanation:
         """The chain behind an answer: the grant (who granted it, when), the mandate, or every reason."""
@@ -168,9 +173,11 @@ class CheckService:
         return {"grants": grants, "work_relations": relations, "mandates": mandates, "holders": holders,
                 "executor": self.core.catalogue.mandate_executor}
 
-    async def _check_from_store(self, q: CheckQuestion, at: datetime, history: bool = False) -> Answer:
+    async def _check_from_store(self, q: CheckQuestion, at: datetime | None, history: bool = False) -> Answer:
+        """``at`` None: now, taken once the snapshot is (see :meth:`_rights_from_store`)."""
         async with self.core.store.read() as tx:
             revision = await tx.latest_revision()
+            at = at or self.core.now()
             org = await find_organisation(tx, q.organisation)
             person = await find_person(tx, q.person)
             facts: dict = {}
@@ -264,9 +271,11 @@ class CheckService:
 
     async def _rights_from_store(self, person_id: str, role: str | None, measure: str | None
                                  ) -> tuple[list[OrganisationRight], int]:
-        at = self.core.now()
         async with self.core.store.read() as tx:
             revision = await tx.latest_revision()
+            # "Now" is taken after the snapshot is: a write in it stamped its times before it committed,
+            # so a revocation (or a new grant) at this revision is never in the future of the question.
+            at = self.core.now()
             person = await tx.get_person(person_id)
             if person is None or person.frozen:
                 return [], revision
