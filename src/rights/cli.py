@@ -105,7 +105,9 @@ def seed() -> None:
     "--as", "as_", required=True, help="person:NRN | helpline:NAME | service:CLIENT | platform:NAME"
 )
 @click.option("--ttl", default=12 * 3600, show_default=True, help="Lifetime in seconds")
-def token(as_: str, ttl: int) -> None:
+@click.option("--scope", "scopes", multiple=True,
+              help="An extra scope for a service client, e.g. rights:list-persons (repeatable)")
+def token(as_: str, ttl: int, scopes: tuple[str, ...]) -> None:
     """Mint a development token (only with a development key, never in production)."""
     from rights.api.tokens import TokenError, mint_dev_token
     from rights.domain.ports import PrincipalKind
@@ -122,7 +124,7 @@ def token(as_: str, ttl: int) -> None:
             "use person:NRN, helpline:NAME, service:CLIENT or platform:NAME", param_hint="--as"
         )
     try:
-        click.echo(mint_dev_token(_settings(), kinds[kind], subject, ttl_seconds=ttl))
+        click.echo(mint_dev_token(_settings(), kinds[kind], subject, ttl_seconds=ttl, scopes=scopes))
     except (TokenError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
 

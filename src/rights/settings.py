@@ -51,6 +51,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     helpline_role: str = "rights:helpline"
     platform_admin_role: str = "rights:platform-admin"
     check_scope: str = "rights:check"
+    persons_list_scope: str = "rights:list-persons"
     seed_when_empty: bool = True
     # The LDAP mapping file (docs/ldap.md) that `rights ldap ...` reads; unset: no directory integration.
     ldap_mapping: Path | None = None
@@ -135,6 +136,7 @@ _ENV = {
     "helpline_role": "RIGHTS_HELPLINE_ROLE",
     "platform_admin_role": "RIGHTS_PLATFORM_ADMIN_ROLE",
     "check_scope": "RIGHTS_CHECK_SCOPE",
+    "persons_list_scope": "RIGHTS_PERSONS_LIST_SCOPE",
     "seed_when_empty": "RIGHTS_SEED_WHEN_EMPTY",
     "ldap_mapping": "RIGHTS_LDAP_MAPPING",
     "index_poll_seconds": "RIGHTS_INDEX_POLL_SECONDS",

@@ -71,6 +71,8 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
         person_id=person_id,
         request_id=connection.scope.get("state", {}).get("request_id"),
         address=connection.client.host if connection.client else None,
+        may_list_persons=principal.kind is PrincipalKind.SERVICE
+        and connection.app.state.settings.persons_list_scope in principal.scopes,
     )
     connection.scope["user"] = caller
     connection.scope["auth"] = principal

@@ -32,6 +32,7 @@ class Principal:
     subject: str  # safe to log: a national number is kept only in `national_number`
     national_number: str | None = None
     client_id: str | None = None
+    scopes: frozenset[str] = frozenset()
 
 
 def ensure_dev_key(path: Path) -> Path:
@@ -133,7 +134,8 @@ class TokenVerifier:
             return Principal(PrincipalKind.HELPLINE, f"helpline:{_safe(sub)}")
         if s.check_scope in scopes:
             client = str(claims.get("client_id") or claims.get("azp") or sub)
-            return Principal(PrincipalKind.SERVICE, f"service:{_safe(client)}", client_id=client)
+            return Principal(PrincipalKind.SERVICE, f"service:{_safe(client)}", client_id=client,
+                             scopes=frozenset(scopes))
         try:
             number = ids.parse_national_number(sub)
         except ids.IdentifierError as exc:
@@ -157,7 +159,10 @@ def _safe(text: str) -> str:
         return text[:80]
 
 
-def mint_dev_token(settings: Settings, kind: PrincipalKind, subject: str, *, ttl_seconds: int = 12 * 3600) -> str:
+def mint_dev_token(
+    settings: Settings, kind: PrincipalKind, subject: str, *, ttl_seconds: int = 12 * 3600,
+    scopes: tuple[str, ...] = (),
+) -> str:
     """A development token, only when a development key is configured and never in production."""
     if settings.production or settings.dev_signing_key is None:
         raise TokenError("development tokens need RIGHTS_DEV_SIGNING_KEY outside production")
@@ -172,7 +177,7 @@ def mint_dev_token(settings: Settings, kind: PrincipalKind, subject: str, *, ttl
     if kind is PrincipalKind.PERSON:
         claims["sub"] = ids.parse_national_number(subject).value
     elif kind is PrincipalKind.SERVICE:
-        claims["scope"] = settings.check_scope
+        claims["scope"] = " ".join((settings.check_scope, *scopes))
         claims["client_id"] = subject
     elif kind is PrincipalKind.HELPLINE:
         claims[settings.roles_claim] = [settings.helpline_role]

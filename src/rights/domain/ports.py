@@ -60,6 +60,9 @@ class Caller(msgspec.Struct, frozen=True, kw_only=True):
     person_id: str | None = None
     request_id: str | None = None
     address: str | None = None
+    # A service client whose token carries the listing scope (RIGHTS_PERSONS_LIST_SCOPE) may list who
+    # may act for any organisation; other service clients may not.
+    may_list_persons: bool = False
 
     @property
     def platform_admin(self) -> bool:
