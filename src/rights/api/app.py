@@ -18,6 +18,7 @@ from rights.api.middleware import RequestContextMiddleware
 from rights.api.permissions import Permission
 from rights.api.problems import EXCEPTION_HANDLERS
 from rights.api.ratelimit import LookupLimiter
+from rights.api.reference import reference_router
 from rights.api.routes.deps import DEPENDENCIES
 from rights.api.routes.grants import ChangeController, CheckController, GrantController
 from rights.api.routes.mandates import MandateController
@@ -117,6 +118,7 @@ def create_app(
             CatalogueController,
             HealthController,
             MetricsController,
+            *reference_router(),
             *web.handlers,
         ],
         template_config=web.templates,
