@@ -92,7 +92,8 @@ class CheckController(Controller):
         answers = await services.checks.batch(request.scope["user"], data.questions,
                                               at_least_revision=data.at_least_revision)
         revision = min((a.revision for a in answers), default=0)
-        return {"revision": revision, "answers": [answer_out(a) for a in answers]}
+        # Each answer names the revision it reflects (an `at` question's is the stored history's).
+        return {"revision": revision, "answers": [{**answer_out(a), "revision": a.revision} for a in answers]}
 
 
 class ChangeController(Controller):
