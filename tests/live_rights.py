@@ -40,6 +40,7 @@ def _free_port() -> int:
 
 @contextmanager
 def serve_the_readme_way(data_dir: Path) -> Iterator[Served]:
+    data_dir.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RIGHTS_")}
     env.update(RIGHTS_DATA_DIR=str(data_dir / "var"), RIGHTS_PORT=str(port), RIGHTS_LOG_FORMAT="json")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from rights_client import AsyncRightsClient, Catalogue, Retry, RightsClient, Rig
 
 from rights.domain.ports import PrincipalKind
 from tests.client.conftest import AN, BAKKERIJ, SOFIE, Server
+from tests.live_rights import serve_the_readme_way
 
 ROOT = Path(__file__).resolve().parents[2]
 DWSE = "DWSEOrganisatieverantwoordelijke"
@@ -132,3 +134,12 @@ def test_fresh_venv_install_pulls_neither_the_server_nor_python_ldap(tmp_path: P
     out = subprocess.run([str(py), "-c", probe], env=env, cwd=tmp_path, capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+    # And the documented examples work from that venv alone, against a server started the README's way.
+    docs = re.findall(r"^```python\n(.*?)^```", (ROOT / "docs" / "client.md").read_text(encoding="utf-8"),
+                      re.S | re.M)
+    with serve_the_readme_way(tmp_path / "server") as served:
+        for n, code in enumerate(docs):
+            alone = {k: v for k, v in served.env().items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+            done = subprocess.run([str(py), "-c", code], env=alone, cwd=tmp_path, capture_output=True, text=True,
+                                  timeout=120)
+            assert done.returncode == 0, f"docs/client.md example {n + 1} in the fresh venv:\n{done.stderr}"
