@@ -66,6 +66,21 @@ def test_other_refusals_are_not_retried() -> None:
     assert caught.value.field == "organisation" and len(fake.bodies) == 1
 
 
+def test_writes_are_retried_on_429_but_never_on_503() -> None:
+    """A 503 may come after the database committed: retrying a grant could make it twice."""
+    fake = Recorder(httpx.Response(503, json={"code": "storage_unavailable", "status": 503}))
+    with RightsClient("http://rights.test", "t", retry=NO_WAIT, transport=httpx.MockTransport(fake)) as rights:
+        with pytest.raises(RightsError) as caught:
+            rights.grant(AN, BAKKERIJ, DWSE, "VOP", reason="x")
+    assert caught.value.status == 503 and len(fake.bodies) == 1
+    fake = Recorder(httpx.Response(429, headers={"Retry-After": "0"}, json={"code": "too_many_requests"}),
+                    httpx.Response(503, json={"code": "storage_unavailable", "status": 503}))
+    with RightsClient("http://rights.test", "t", retry=NO_WAIT, transport=httpx.MockTransport(fake)) as rights:
+        with pytest.raises(RightsError):
+            rights.revoke("gr_1", "uit dienst")
+    assert len(fake.bodies) == 2 and fake.bodies[0] == {"reason": "uit dienst"}
+
+
 def test_wait_honours_retry_after_in_seconds_and_as_a_date_within_the_cap() -> None:
     retry = Retry(backoff=0.1, max_delay=30)
     assert retry.delay(0, httpx.Response(429, headers={"Retry-After": "7"})) == 7

@@ -44,13 +44,16 @@ class Retry:
 
     ``attempts`` counts every try (1: never retry). The wait is the answer's ``Retry-After`` (seconds or an
     HTTP date) when it has one, otherwise ``backoff * 2**n`` with jitter; never more than ``max_delay``.
-    Both statuses mean the request was not carried out, so writes are retried too.
+    Questions (checks, lists, reads) are retried on ``statuses``; writes (grant, revoke) only on
+    ``write_statuses``: a 429 was refused before anything happened, while a 503 from a failing database
+    may come after a commit, and a write must not be made twice.
     """
 
     attempts: int = 4
     backoff: float = 0.2
     max_delay: float = 10.0
     statuses: frozenset[int] = frozenset({429, 503})
+    write_statuses: frozenset[int] = frozenset({429})
 
     def delay(self, retry: int, response: httpx.Response) -> float:
         after = _retry_after(response.headers.get("retry-after"))
@@ -209,13 +212,14 @@ class AsyncRightsClient(_Common):
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def _send(self, method: str, path: str, *, write: bool = False, **kwargs: Any) -> httpx.Response:
+        statuses = self.retry.write_statuses if write else self.retry.statuses
         for attempt in range(self.retry.attempts):
             try:
                 response = await self._http.request(method, path, **kwargs)
             except httpx.TransportError as exc:
                 raise RightsError(0, "unavailable", f"{type(exc).__name__}: {exc}") from exc
-            if response.status_code not in self.retry.statuses or attempt + 1 == self.retry.attempts:
+            if response.status_code not in statuses or attempt + 1 == self.retry.attempts:
                 return response
             await asyncio.sleep(self.retry.delay(attempt, response))
         raise AssertionError("unreachable")  # pragma: no cover
@@ -267,13 +271,13 @@ class AsyncRightsClient(_Common):
                     valid_from: datetime | None = None, valid_until: datetime | None = None,
                     reason: str = "") -> GrantWritten:
         body = _grant_body(person, organisation, role, measure, valid_from, valid_until, reason)
-        return self._wrote(_decode(await self._send("POST", "/v1/grants", content=body, headers=_JSON),
+        return self._wrote(_decode(await self._send("POST", "/v1/grants", content=body, headers=_JSON, write=True),
                                    GrantWritten))
 
     async def revoke(self, grant_id: str, reason: str, *, expected_version: int | None = None) -> GrantWritten:
         body = _revoke_body(reason, expected_version)
         return self._wrote(_decode(await self._send("POST", f"/v1/grants/{grant_id}/revoke", content=body,
-                                                    headers=_JSON), GrantWritten))
+                                                    headers=_JSON, write=True), GrantWritten))
 
 
 class RightsClient(_Common):
@@ -295,13 +299,14 @@ class RightsClient(_Common):
     def close(self) -> None:
         self._http.close()
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _send(self, method: str, path: str, *, write: bool = False, **kwargs: Any) -> httpx.Response:
+        statuses = self.retry.write_statuses if write else self.retry.statuses
         for attempt in range(self.retry.attempts):
             try:
                 response = self._http.request(method, path, **kwargs)
             except httpx.TransportError as exc:
                 raise RightsError(0, "unavailable", f"{type(exc).__name__}: {exc}") from exc
-            if response.status_code not in self.retry.statuses or attempt + 1 == self.retry.attempts:
+            if response.status_code not in statuses or attempt + 1 == self.retry.attempts:
                 return response
             time.sleep(self.retry.delay(attempt, response))
         raise AssertionError("unreachable")  # pragma: no cover
@@ -346,9 +351,9 @@ class RightsClient(_Common):
               valid_from: datetime | None = None, valid_until: datetime | None = None,
               reason: str = "") -> GrantWritten:
         body = _grant_body(person, organisation, role, measure, valid_from, valid_until, reason)
-        return self._wrote(_decode(self._send("POST", "/v1/grants", content=body, headers=_JSON), GrantWritten))
+        return self._wrote(_decode(self._send("POST", "/v1/grants", content=body, headers=_JSON, write=True), GrantWritten))
 
     def revoke(self, grant_id: str, reason: str, *, expected_version: int | None = None) -> GrantWritten:
         body = _revoke_body(reason, expected_version)
         return self._wrote(_decode(self._send("POST", f"/v1/grants/{grant_id}/revoke", content=body,
-                                              headers=_JSON), GrantWritten))
+                                              headers=_JSON, write=True), GrantWritten))
