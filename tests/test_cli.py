@@ -121,6 +121,15 @@ def test_token_for_a_person_verifies(dev_dir: Path) -> None:
     assert principal.national_number == AN
 
 
+def test_token_for_a_listing_service_client_carries_the_scope(dev_dir: Path) -> None:
+    result = rights("token", "--as", "service:crm", "--scope", "rights:list-persons",
+                    env={"RIGHTS_DATA_DIR": str(dev_dir)})
+    clean_exit(result, 0)
+    verifier = TokenVerifier(load_settings({"RIGHTS_DATA_DIR": str(dev_dir)}))
+    principal = verifier.principal(verifier.verify(result.output.strip()))
+    assert principal.kind is PrincipalKind.SERVICE and "rights:list-persons" in principal.scopes
+
+
 def test_token_refused_in_production(dev_dir: Path) -> None:
     result = rights("token", "--as", f"person:{AN}", env=production(dev_dir))
     clean_exit(result, 1)

@@ -12,6 +12,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -37,20 +39,22 @@ def _env(tmp_path: Path, url: str, port: int | None = None) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def two_servers(pg_url: str, tmp_path: Path):
+@contextmanager
+def servers(pg_url: str, tmp_path: Path, count: int, **env: str) -> Iterator[tuple[list[str], list[subprocess.Popen]]]:
+    """``count`` `rights serve` processes on one migrated, seeded PostgreSQL database (shared with
+    tests/test_replicas.py); ``env`` adds settings (``RIGHTS_…``) for all of them."""
     from rights.api.tokens import ensure_dev_key
 
     ensure_dev_key(tmp_path / "dev-signing-key.pem")
     for cmd in (["db", "upgrade"], ["seed"]):
         subprocess.run([str(RIGHTS), *cmd], env=_env(tmp_path, pg_url), check=True, capture_output=True, timeout=120)
     procs, bases, logs = [], [], []
-    for i in range(2):
+    for i in range(count):
         port = free_port()
         # The log goes to a file: a pipe nobody reads fills up and blocks the server mid-request.
         logs.append(log := tmp_path / f"server-{i}.log")
         with log.open("w") as err:
-            procs.append(subprocess.Popen([str(RIGHTS), "serve"], env=_env(tmp_path, pg_url, port),
+            procs.append(subprocess.Popen([str(RIGHTS), "serve"], env={**_env(tmp_path, pg_url, port), **env},
                                           stdout=subprocess.DEVNULL, stderr=err))
         bases.append(f"http://127.0.0.1:{port}")
     try:
@@ -65,12 +69,18 @@ def two_servers(pg_url: str, tmp_path: Path):
                     pass
                 assert time.monotonic() < deadline, "server did not start"
                 time.sleep(0.2)
-        yield bases, tmp_path
+        yield bases, procs
     finally:
         for proc in procs:
             proc.terminate()
         for proc in procs:
             proc.wait(timeout=20)
+
+
+@pytest.fixture
+def two_servers(pg_url: str, tmp_path: Path):
+    with servers(pg_url, tmp_path, 2) as (bases, _):
+        yield bases, tmp_path
 
 
 def token(tmp_path: Path, who: str) -> dict[str, str]:

@@ -11,10 +11,14 @@ from typing import Any
 
 import structlog
 from litestar import MediaType, Request, Response
+from litestar.background_tasks import BackgroundTask
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from rights.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from rights.domain.ports import Caller
+from rights.domain.services.base import audit_read
+from rights.logging import scrub_text
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -50,6 +54,7 @@ def problem(
     field: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    background: BackgroundTask | None = None,
 ) -> Response:
     body: dict[str, Any] = {
         "type": f"urn:rights:problem:{code}",
@@ -65,13 +70,27 @@ def problem(
     }
     if errors:
         body["errors"] = errors
-    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers, background=background)
+
+
+def refusal_audit(request: Request, code: str) -> BackgroundTask | None:
+    """A refused attempt (403) of an authenticated caller goes to the audit trail, after the answer is sent:
+    who, what (method, path with national numbers masked, refusal code), when, request id and address."""
+    caller = request.scope.get("user")
+    services = getattr(request.app.state, "services", None)
+    if not isinstance(caller, Caller) or services is None:
+        return None
+    return BackgroundTask(
+        audit_read, services.core, caller, action="access_refused",
+        target=f"{request.method} {scrub_text(request.url.path)}"[:300], details={"code": code},
+    )
 
 
 def domain_error_handler(request: Request, exc: DomainError) -> Response:
     status = next((s for cls, s in STATUS_BY_KIND.items() if isinstance(exc, cls)), 400)
     return problem(
-        request, status=status, code=exc.code, field=exc.field, message_nl=exc.message_nl, message_en=exc.message_en
+        request, status=status, code=exc.code, field=exc.field, message_nl=exc.message_nl, message_en=exc.message_en,
+        background=refusal_audit(request, exc.code) if status == 403 else None,
     )
 
 
@@ -116,7 +135,8 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     if exc.status_code in (400, 401, 403) and exc.detail and exc.detail not in ("Unauthorized", "Forbidden",
                                                                                   "Bad Request"):
         en = f"{en} {exc.detail}"
-    return problem(request, status=exc.status_code, code=code, message_nl=nl, message_en=en, headers=headers)
+    return problem(request, status=exc.status_code, code=code, message_nl=nl, message_en=en, headers=headers,
+                   background=refusal_audit(request, code) if exc.status_code == 403 else None)
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:

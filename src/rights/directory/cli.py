@@ -12,8 +12,13 @@ import click
 
 def _load(mapping_path: Path | None):
     from rights.cli import _services, _settings
+    from rights.directory.available import LdapMissing, require_ldap
     from rights.directory.mapping import MappingError, load_mapping
 
+    try:
+        require_ldap()
+    except LdapMissing as exc:
+        raise click.ClickException(str(exc)) from None
     settings = _settings()
     path = mapping_path or settings.ldap_mapping
     if path is None:
@@ -67,9 +72,15 @@ def sync_command(mapping_path: Path | None, dry_run: bool, full: bool) -> None:
 @click.option("--metrics-port", type=int, default=None, help="Serve Prometheus metrics on this port.")
 @click.option("--repair-every", type=float, default=3600.0, show_default=True,
               help="Seconds between provisioning repair passes.")
-def follow_command(mapping_path: Path | None, metrics_port: int | None, repair_every: float) -> None:
+@click.option("--lock", "hold_lock", is_flag=True,
+              help="Run only while holding the database's follower lock (one active follower per deployment).")
+def follow_command(mapping_path: Path | None, metrics_port: int | None, repair_every: float, hold_lock: bool) -> None:
     """Follow the directory (syncrepl, or polling) and publish grants, until SIGINT/SIGTERM."""
     services, mapping = _load(mapping_path)
+    from rights.cli import _settings
+    from rights.storage.locks import AdvisoryLock
+
+    lock = AdvisoryLock(_settings().database, "rights ldap follow") if hold_lock else None
 
     async def go() -> None:
         from rights.directory.provision import provision_follow
@@ -83,14 +94,18 @@ def follow_command(mapping_path: Path | None, metrics_port: int | None, repair_e
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        tasks = []
-        if mapping.sync is not None:
-            tasks.append(follow(services.core, mapping, stop))
-        if mapping.provisioning is not None:
-            tasks.append(provision_follow(services.core, mapping, stop, repair_every=repair_every))
         try:
+            if lock is not None and not await lock.acquire(stop):
+                return
+            tasks = []
+            if mapping.sync is not None:
+                tasks.append(follow(services.core, mapping, stop))
+            if mapping.provisioning is not None:
+                tasks.append(provision_follow(services.core, mapping, stop, repair_every=repair_every))
             await asyncio.gather(*tasks)
         finally:
+            if lock is not None:
+                await lock.release()
             await services.core.store.close()
 
     _run(go)

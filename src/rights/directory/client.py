@@ -36,8 +36,17 @@ def configure(conn: LDAPObject, cfg: Connection) -> None:
         conn.set_option(ldap.OPT_X_TLS_NEWCTX, 0)  # apply the options above to this connection
 
 
+def missing_files(cfg: Connection) -> None:
+    """Name a mounted file that is not there (yet), instead of python-ldap's bare "option error"."""
+    for where, file in (("connection.ca_file", cfg.ca_file), ("connection.bind_password_file",
+                                                             cfg.bind_password_file)):
+        if file is not None and not file.is_file():
+            raise DirectoryUnavailable(f"{where}: no such file: {file}")
+
+
 def open_connection(cfg: Connection, factory: Callable[..., LDAPObject] = LDAPObject) -> LDAPObject:
     """A connection with TLS in place (StartTLS done) but not yet bound."""
+    missing_files(cfg)
     conn = factory(cfg.uri)
     configure(conn, cfg)
     try:

@@ -118,6 +118,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The last main local administrator cannot be removed; appoint another one first.",
     ),
     "already_revoked": ("Dit recht is al ingetrokken.", "This grant is already revoked."),
+    "grant_ended": (
+        "Dit recht is afgelopen en kan niet worden verlengd; ken een nieuw recht toe.",
+        "This grant has ended and cannot be extended; make a new grant.",
+    ),
+    "person_name_mismatch": (
+        "De naam komt niet overeen met die van dit rijksregisternummer.",
+        "The name does not match the one registered for this national number.",
+    ),
+    "not_allowed_to_list_persons": (
+        "Enkel de beheerders van deze organisatie mogen opvragen wie voor haar mag optreden.",
+        "Only this organisation's administrators may list who may act for it.",
+    ),
     "version_conflict": (
         "Het recht werd intussen gewijzigd (versie {actual}); laad het opnieuw.",
         "The grant was changed meanwhile (version {actual}); reload it.",

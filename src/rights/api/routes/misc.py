@@ -62,6 +62,23 @@ class AuditController(Controller):
         }
 
 
+    @get("/head", opt={"permission": Permission.AUDIT_HEAD})
+    async def head(self, services: Services, caller: Caller) -> dict[str, Any]:
+        """The heads of the hash-chained change log and audit trail, for an outside party to witness.
+
+        Record them somewhere the database's administrators cannot edit; later, `rights audit verify
+        --changes-head REVISION:HASH --audit-head ID:HASH` proves the history up to them is unchanged
+        (docs/security.md, "Tamper evidence").
+        """
+        changes_head, audit_head = await services.audit_head(caller)
+        return {
+            "changes": {"revision": changes_head.position, "hash": changes_head.hash, "at": changes_head.at},
+            "audit": {"id": audit_head.position, "hash": audit_head.hash, "at": audit_head.at},
+            "algorithm": "sha256",
+            "observed_at": services.core.now(),
+        }
+
+
 class CatalogueController(Controller):
     path = "/v1/catalogue"
     tags = ["catalogue"]
