@@ -6,7 +6,14 @@ it replays the change feed into the server's own :class:`rights.domain.index.Dec
 answers exactly as the server does (docs/client.md).
 """
 
-from rights_client import (
+try:
+    import rights_client  # noqa: F401 - the light client this cache feeds from
+except ModuleNotFoundError as exc:  # the server image installs only the service
+    raise ModuleNotFoundError(
+        "rights.client (the local decision cache) needs the light client: pip install clients/python"
+    ) from exc
+
+from rights_client import (  # noqa: E402 - after the check above, so a missing client is said plainly
     AsyncRightsClient,
     BatchAnswer,
     Catalogue,
