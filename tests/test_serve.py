@@ -54,6 +54,7 @@ def served(tmp_path: Path):
 def test_printed_token_works_in_printed_curl(served) -> None:
     port, printed, proc = served
     assert f"http://127.0.0.1:{port}/schema" in printed
+    assert f"http://127.0.0.1:{port}/docs" in printed  # the readable reference, served offline
     exports = dict(re.findall(r"export (\w+_TOKEN)=(\S+)", printed))
     assert set(exports) == {"BERT_TOKEN", "SOFIE_TOKEN", "AN_TOKEN", "HELPLINE_TOKEN", "DESK_TOKEN", "PLATFORM_TOKEN"}
     curls = [line.strip() for line in printed.splitlines() if line.strip().startswith("curl ")]

@@ -240,7 +240,7 @@ def _print_welcome(settings: Settings) -> None:
     base = settings.base_url
     click.echo(f"\nrights ({settings.environment.value}) on {settings.database}")
     click.echo(f"  API      {base}/v1/…")
-    click.echo(f"  OpenAPI  {base}/schema   (YAML: {base}/schema/openapi.yaml)")
+    click.echo(f"  OpenAPI  {base}/schema   (YAML: {base}/schema/openapi.yaml; readable reference: {base}/docs)")
     click.echo(f"  health   {base}/healthz  {base}/readyz  metrics {base}/metrics")
     click.echo(f"  screens  {base}/helpline/login   (DEMO persona picker: Bert, Sofie, An or Koen → /beheer;"
                " the helpline operator → /helpline)")

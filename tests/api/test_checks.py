@@ -35,6 +35,8 @@ async def test_batch_answers_in_order_with_per_question_reasons(api: Api, grante
     assert reasons[:5] == ["granted", "no_grant", "unknown_organisation", "unknown_person", "unknown_role"]
     assert len(reasons) == 1000 and reasons[995:] == reasons[:5]
     assert r["answers"][0]["grant_id"] == g["grant"]["id"] and r["revision"] >= g["revision"]
+    # Each answer carries the revision it reflects (the batch's, for present-tense questions), never none.
+    assert {a["revision"] for a in r["answers"]} == {r["revision"]}
 
 
 async def test_bad_batches_name_the_item(api: Api, granted) -> None:

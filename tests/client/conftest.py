@@ -33,7 +33,9 @@ class Server:
 
     @property
     def service(self) -> str:
-        return self.token(PrincipalKind.SERVICE, "client-tests")
+        """A desk that may also list who may act for an organisation (the explicit listing scope)."""
+        return mint_dev_token(self.settings, PrincipalKind.SERVICE, "client-tests",
+                              scopes=(self.settings.check_scope, self.settings.persons_list_scope))
 
 
 def _free_port() -> int:

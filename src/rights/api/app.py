@@ -23,6 +23,7 @@ from rights.api.middleware import RequestContextMiddleware, security_headers
 from rights.api.permissions import Permission
 from rights.api.problems import EXCEPTION_HANDLERS
 from rights.api.ratelimit import LookupLimiter
+from rights.api.reference import reference_router
 from rights.api.routes.deps import DEPENDENCIES
 from rights.api.routes.grants import ChangeController, CheckController, GrantController
 from rights.api.routes.mandates import MandateController
@@ -129,6 +130,7 @@ def create_app(
             CatalogueController,
             HealthController,
             metrics_endpoint,
+            *reference_router(),
             *web.handlers,
         ],
         template_config=web.templates,

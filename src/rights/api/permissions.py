@@ -13,7 +13,7 @@ from rights.domain.ports import PrincipalKind
 
 
 class Permission(enum.StrEnum):
-    PUBLIC = "public"  # health, readiness, metrics, the OpenAPI document
+    PUBLIC = "public"  # health, readiness, metrics, the OpenAPI document and its reference at /docs
     ORGANISATIONS_READ = "organisations:read"
     ORGANISATIONS_WRITE = "organisations:write"
     PEOPLE_MANAGE = "people:manage"  # persons, work relations, administrators

@@ -1,20 +1,35 @@
-"""Python client for `rights`: checks, batches, lists and the change feed over HTTP, and an optional
-local decision cache kept current from the change feed (see :mod:`rights.client.cache`)."""
+"""The server package's side of the Python client: the local decision cache, and a re-export of the light
+client (the `rights-client` distribution under clients/python/, package :mod:`rights_client`).
 
-from rights.client.cache import LocalDecisionCache, NotCached
-from rights.client.http import (
+The client itself needs only httpx and msgspec and is installed on its own; the cache lives here because
+it replays the change feed into the server's own :class:`rights.domain.index.DecisionIndex`, so it
+answers exactly as the server does (docs/client.md).
+"""
+
+try:
+    import rights_client  # noqa: F401 - the light client this cache feeds from
+except ModuleNotFoundError as exc:  # the server image installs only the service
+    raise ModuleNotFoundError(
+        "rights.client (the local decision cache) needs the light client: pip install clients/python"
+    ) from exc
+
+from rights_client import (  # noqa: E402 - after the check above, so a missing client is said plainly
     AsyncRightsClient,
     BatchAnswer,
+    Catalogue,
     Change,
     ChangePage,
     CheckAnswer,
+    Retry,
     Right,
     RightsClient,
     RightsError,
     question,
 )
 
+from rights.client.cache import LocalDecisionCache, NotCached
+
 __all__ = [
-    "AsyncRightsClient", "BatchAnswer", "Change", "ChangePage", "CheckAnswer", "LocalDecisionCache", "NotCached",
-    "Right", "RightsClient", "RightsError", "question",
+    "AsyncRightsClient", "BatchAnswer", "Catalogue", "Change", "ChangePage", "CheckAnswer", "LocalDecisionCache",
+    "NotCached", "Retry", "Right", "RightsClient", "RightsError", "question",
 ]

@@ -30,8 +30,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import msgspec
+from rights_client import AsyncRightsClient, Change, CheckAnswer
 
-from rights.client.http import AsyncRightsClient, Change, CheckAnswer
 from rights.domain import identifiers as ids
 from rights.domain.catalogue import Application, Catalogue, OrgTypePolicy
 from rights.domain.index import DecisionIndex
@@ -73,7 +73,7 @@ class LocalDecisionCache:
         """Replay every change after the cache's revision (all of them the first time); returns how many."""
         if self.index is None:
             if self._catalogue is None:  # the server's own catalogue, so roles and measures agree
-                raw = await self.client.catalogue()
+                raw = await self.client.get("/v1/catalogue")  # whole, as the domain's types need it
                 self._catalogue = Catalogue(
                     [_convert(a, Application) for a in raw["applications"]],
                     [_convert(t, OrgTypePolicy) for t in raw["organisation_types"]],

@@ -110,7 +110,8 @@ class CheckController(Controller):
         for a in answers:
             metrics.checks.count("allowed" if a.verdict.allowed else "denied", a.verdict.reason)
         revision = min((a.revision for a in answers), default=0)
-        return {"revision": revision, "answers": [answer_out(a) for a in answers]}
+        # Each answer names the revision it reflects (an `at` question's is the stored history's).
+        return {"revision": revision, "answers": [{**answer_out(a), "revision": a.revision} for a in answers]}
 
 
 class ChangeController(Controller):
