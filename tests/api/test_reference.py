@@ -27,3 +27,13 @@ async def test_openapi_document_carries_the_api_version(api: Api) -> None:
     schema = (await api.call("GET", "/schema/openapi.json", expect=200)).json()
     assert schema["info"]["version"] == __version__
     assert not any(p.startswith("/docs") for p in schema["paths"])
+
+
+async def test_only_the_reference_allows_inline_styles(api: Api) -> None:
+    """Swagger UI sets style attributes from its own script: /docs allows inline styles, and nothing else
+    does; scripts stay 'self' on /docs too."""
+    docs = (await api.call("GET", "/docs", expect=200)).headers["content-security-policy"]
+    assert "style-src 'self' 'unsafe-inline'" in docs and "script-src 'self';" in docs
+    for path in ("/healthz", "/helpline/login"):
+        csp = (await api.call("GET", path)).headers["content-security-policy"]
+        assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp

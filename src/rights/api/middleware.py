@@ -41,6 +41,11 @@ class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, headers: tuple[tuple[bytes, bytes], ...] | None = None) -> None:
         self.app = app
         self.headers = headers if headers is not None else security_headers()
+        # The API reference (/docs) only: Swagger UI sets style attributes from its own local script, so
+        # inline styles are allowed there; scripts stay 'self' everywhere.
+        self.docs_headers = tuple(
+            (k, v.replace(b"style-src 'self'", b"style-src 'self' 'unsafe-inline'")) if k == b"content-security-policy"
+            else (k, v) for k, v in self.headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,7 +65,8 @@ class RequestContextMiddleware:
                 status = message["status"]
                 message.setdefault("headers", [])
                 kept = [(k, v) for k, v in message["headers"] if k.lower() not in _SECURITY_NAMES]
-                message["headers"] = [*kept, *self.headers, (b"x-request-id", request_id.encode())]
+                extra = self.docs_headers if scope["path"].startswith("/docs") else self.headers
+                message["headers"] = [*kept, *extra, (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
