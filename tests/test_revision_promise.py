@@ -33,7 +33,7 @@ from tests.revision_promise import HELD, Log, Seen
 
 CATALOGUE = load_catalogue(default_policies_dir())
 PLATFORM = Caller(kind=PrincipalKind.PLATFORM_ADMIN, subject="platform:test")
-DESK = Caller(kind=PrincipalKind.SERVICE, subject="service:test")
+DESK = Caller(kind=PrincipalKind.SERVICE, subject="service:test", may_list_persons=True)
 ROLE, MEASURE = "DWSEOrganisatieverantwoordelijke", "VOP"
 CYCLES, READERS = 30, 6
 
@@ -73,7 +73,7 @@ async def _read(name: str, services: Services, org: str, number: str, an: str, s
             rows, revision = await checks.organisations_of(DESK, an, role=ROLE, measure=MEASURE)
             seen.append(Seen(f"{name} organisations", revision, dict(rows).get(org, [None])[0]))
         elif kind == 3:
-            _, rows, revision = await checks.persons_of(org, role=ROLE, measure=MEASURE)
+            _, rows, revision = await checks.persons_of(DESK, org, role=ROLE, measure=MEASURE)
             seen.append(Seen(f"{name} persons", revision, dict(rows).get(an, [None])[0]))
         else:
             claims, revision = await checks.claims(DESK, an, application=None)
