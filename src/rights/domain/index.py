@@ -17,7 +17,16 @@ from datetime import datetime
 import msgspec
 
 from rights.domain.catalogue import Catalogue
-from rights.domain.model import Grant, Mandate, Organisation, OrgStatus, Person, WorkRelation
+from rights.domain.model import (
+    Grant,
+    Mandate,
+    Organisation,
+    OrgStatus,
+    Person,
+    Succession,
+    SuccessionStatus,
+    WorkRelation,
+)
 
 _INF = math.inf
 _ACTIVE, _FROZEN, _CEASED = 0, 1, 2
@@ -84,6 +93,9 @@ class DecisionIndex:
         self._relations: dict[int, list[tuple[float, float, str]]] = {}
         self._mandates: dict[int, dict[str, _Mandate]] = {}
         self._mandators_of: dict[int, set[int]] = {}  # holder -> mandators
+        # Applied successions: predecessor -> (effective from, successors). Consulted by the check service
+        # only after the direct look-up (rights.domain.services.checks), never inside check().
+        self._succeeded: dict[int, tuple[float, tuple[int, ...]]] = {}
 
     # --- loading and keeping current --------------------------------------------------------------
 
@@ -176,6 +188,21 @@ class DecisionIndex:
             m.id, self._org(m.holder_id), frozenset(m.applications), frozenset(m.measures),
             ts(m.valid_from, -_INF), ts(m.valid_until), ts(accepted), ts(m.revoked_at),
         )
+
+    def put_succession(self, s: Succession) -> None:
+        """An applied succession: from its date on, its predecessors answer through their successors."""
+        if s.status is not SuccessionStatus.APPLIED:
+            return
+        successors = tuple(self._org(o) for o in s.successor_ids)
+        for o in s.predecessor_ids:
+            self._succeeded[self._org(o)] = (ts(s.effective_at), successors)
+
+    def successors(self, o: int, at: float) -> tuple[int, ...] | None:
+        """The organisations that answer for ``o`` at ``at``; None when it answers for itself."""
+        entry = self._succeeded.get(o)
+        if entry is None or at < entry[0]:
+            return None
+        return entry[1]
 
     # --- questions ---------------------------------------------------------------------------------
 

@@ -71,6 +71,8 @@ class IndexKeeper:
                 index.put_grant(grant)
             async for mandate in tx.stream_mandates():
                 index.put_mandate(mandate)
+            async for succession in tx.stream_successions():
+                index.put_succession(succession)
 
     async def start(self) -> None:
         await self.build()
@@ -133,6 +135,9 @@ class IndexKeeper:
             # Bulk changes (register imports) name the organisations they touched, or everything.
             if "organisation_ids" in change.data:
                 touched.setdefault("organisation", set()).update(change.data["organisation_ids"])
+                # an applied succession names everything it moved (rights.domain.services.successions)
+                for entity in ("grant", "work_relation", "mandate"):
+                    touched.setdefault(entity, set()).update(change.data.get(f"{entity}_ids", ()))
             elif change.entity in ("import", "import_run"):
                 # A register import touched organisations in bulk: refresh them all, but at most once
                 # per ORG_REFRESH_SECONDS, outside the catch-up (an import writes many batches).
@@ -150,6 +155,9 @@ class IndexKeeper:
             if (mandate := await tx.get_mandate(mandate_id)) is not None:
                 await self._ensure_organisation(tx, mandate.holder_id)
                 index.put_mandate(mandate)
+        for succession_id in sorted(touched.get("succession", ())):
+            if (succession := await tx.get_succession(succession_id)) is not None:
+                index.put_succession(succession)
         for grant_id in sorted(touched.get("grant", ())):
             if (grant := await tx.get_grant(grant_id)) is not None:
                 await self._ensure_organisation(tx, grant.organisation_id)
