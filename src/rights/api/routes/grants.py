@@ -9,7 +9,7 @@ from litestar import Controller, Request, get, patch, post
 from litestar.params import Parameter
 
 from rights.api.permissions import Permission
-from rights.api.schemas import change_out, grant_out
+from rights.api.schemas import change_out, grant_out, organisation_out
 from rights.domain.commands import CheckQuestion, NewGrant, Revocation, ValidityChange
 from rights.domain.ports import Caller
 from rights.domain.services import Services
@@ -58,10 +58,26 @@ class BatchRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     at_least_revision: Annotated[int, msgspec.Meta(ge=0)] | None = None
 
 
-def answer_out(a: Answer) -> dict[str, Any]:
+def answer_out(a: Answer, successors: dict[str, Any] | None = None) -> dict[str, Any]:
     v = a.verdict
     return {"allowed": v.allowed, "reason": v.reason, "grant_id": v.grant_id, "mandate_id": v.mandate_id,
-            "organisation_id": a.organisation_id}
+            "organisation_id": a.organisation_id,
+            "succeeded_by": [successors[o] for o in a.succeeded_by] if a.succeeded_by and successors else None}
+
+
+async def successors_out(services: Services, caller: Caller, answers: list[Answer]) -> dict[str, Any] | None:
+    """Who answered for a predecessor, with their identifiers so desks can update their data (issue 17).
+    Only read when some answer names a successor: the hot path pays nothing."""
+    wanted = {o for a in answers for o in a.succeeded_by}
+    if not wanted:
+        return None
+    cat = services.core.catalogue
+    out = {}
+    for o in sorted(wanted):
+        org = organisation_out(await services.organisations.get(caller, o), cat)
+        out[o] = {"id": org.id, "name": org.name, "identifiers": msgspec.to_builtins(org.identifiers),
+                  "organisation_code": org.organisation_code}
+    return out
 
 
 class CheckController(Controller):
@@ -74,7 +90,7 @@ class CheckController(Controller):
         """May this person act for this organisation with this role on this measure (now, or ``at``)?"""
         services: Services = request.app.state.services
         answer = await services.checks.check(request.scope["user"], data, at_least_revision=data.at_least_revision)
-        body = {**answer_out(answer), "revision": answer.revision}
+        body = {**answer_out(answer, await successors_out(services, request.scope["user"], [answer])), "revision": answer.revision}
         if data.explain:
             e = await services.checks.explain(answer)
             now = services.core.now()
@@ -92,7 +108,8 @@ class CheckController(Controller):
         answers = await services.checks.batch(request.scope["user"], data.questions,
                                               at_least_revision=data.at_least_revision)
         revision = min((a.revision for a in answers), default=0)
-        return {"revision": revision, "answers": [answer_out(a) for a in answers]}
+        successors = await successors_out(services, request.scope["user"], answers)
+        return {"revision": revision, "answers": [answer_out(a, successors) for a in answers]}
 
 
 class ChangeController(Controller):

@@ -6,6 +6,7 @@ appends to the change log, which is the grant's history.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import msgspec
@@ -48,6 +49,9 @@ async def revoke_in(
         data={"reason": reason, "version": revoked.version}, organisation_id=grant.organisation_id,
     )
     return revoked, rev
+
+
+_SUCCESSION = re.compile(r"\bsuccession (suc_[0-9a-f]+)")
 
 
 class GrantService:
@@ -171,7 +175,12 @@ class GrantService:
             if grant is None:
                 raise NotFound("unknown_grant", "grant")
             await self._ensure_may_read_grant(tx, caller, grant)
-            return grant, await tx.changes(entity="grant", entity_id=grant.id, limit=10_000)
+            changes = await tx.changes(entity="grant", entity_id=grant.id, limit=10_000)
+            # A grant moved by a succession (issue 17): its history shows the move, from either side.
+            for succession_id in dict.fromkeys(_SUCCESSION.findall(f"{grant.reason} {grant.revoke_reason or ''}")):
+                changes += [c for c in await tx.changes(entity="succession", entity_id=succession_id, limit=100)
+                            if c.kind == "succession_applied"]
+            return grant, sorted(changes, key=lambda c: c.revision)
 
     async def of_organisation(self, caller: Caller, org_ref: str) -> list[Grant]:
         async with self.core.store.read() as tx:
