@@ -324,3 +324,43 @@ async def test_refusals(world: World) -> None:
     refused = await w.apply(s["id"], expect=409)
     assert refused["code"] == "succession_blocked"
     assert await w.api.revision() == revision + 1  # only the entry was written
+
+
+async def test_a_chain_of_successions_a_withdrawal_and_a_fresh_process(world: World, api_settings: Settings) -> None:
+    """Renumbered, then absorbed: the first number answers for the last successor. A withdrawn
+    succession moves nothing. A process started afterwards builds the same answers from the store."""
+    w = world
+    old = await w.org("flemish_entity", "Agentschap A", ovo_code="OVO200001")
+    mid = await w.org("flemish_entity", "Agentschap B", ovo_code="OVO200002")
+    last = await w.org("flemish_entity", "Departement C", ovo_code="OVO200003")
+    other = await w.org("flemish_entity", "Departement D", ovo_code="OVO200004")
+    for key, serial in (("bert", 61), ("an", 62)):
+        await w.person(key, key.title(), serial)
+    await w.admin(old, "bert")
+    await w.employ_and_grant(old, "bert", "an", "civil_servant", "SubsidiepuntGebruiker")
+    first = w.clock.now() + timedelta(days=1)
+    s1 = (await w.enter("renumbering", [old], [mid], first))["succession"]
+    await w.apply(s1["id"])
+    withdrawn = (await w.enter("absorption", [mid], [other], first + timedelta(days=5)))["succession"]
+    await w.api.call("POST", f"/v1/successions/{withdrawn['id']}/withdraw", PLATFORM, expect=200,
+                     json={"reason": "verkeerde opvolger"})
+    assert (await w.apply(withdrawn["id"], expect=409))["code"] == "succession_not_proposed"
+    s2 = (await w.enter("absorption", [mid], [last], first + timedelta(days=10)))["succession"]
+    await w.apply(s2["id"])
+
+    w.clock.offset = timedelta(days=5)
+    a = await w.check("an", "OVO200001", "SubsidiepuntGebruiker")
+    assert a["allowed"] is True and a["organisation_id"] == mid["id"]
+    w.clock.offset = timedelta(days=20)
+    a = await w.check("an", "OVO200001", "SubsidiepuntGebruiker")
+    assert a["allowed"] is True and a["organisation_id"] == last["id"]
+    assert [s["id"] for s in a["succeeded_by"]] == [last["id"]]
+    at = await w.check("an", "OVO200001", "SubsidiepuntGebruiker", at=(first + timedelta(days=3)).isoformat())
+    assert at["allowed"] is True and at["organisation_id"] == mid["id"]
+
+    # A fresh process builds its index from the store and answers the same.
+    async with AsyncTestClient(app=create_app(api_settings, clock=w.clock)) as client:
+        fresh = Api(client, api_settings)
+        body = {"person": w.numbers["an"], "organisation": "OVO200001", "role": "SubsidiepuntGebruiker"}
+        b = (await fresh.call("POST", "/v1/check", DESK, json=body, expect=200)).json()
+        assert b["allowed"] is True and b["organisation_id"] == last["id"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from itertools import count, product
+from types import SimpleNamespace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,6 +31,7 @@ from rights.domain.model import (
     UserType,
     WorkRelation,
 )
+from rights.domain.services.checks import CheckService
 from rights.policies import default_policies_dir, load_catalogue
 
 CATALOGUE = load_catalogue(default_policies_dir())
@@ -163,11 +165,16 @@ def test_a_succession_answers_as_its_plan_said_and_keeps_the_past(w: dict) -> No
         for o in s.successor_ids:
             assert any(a.organisation_id == o for a in every)
 
-    # the decision index knows the same successors as the reference
-    index = build_index(CATALOGUE, organisations=orgs.values(), grants=after_grants, work_relations=after_relations)
+    # the decision index, as the check service asks it, answers every question as the reference
+    index = build_index(CATALOGUE, organisations=orgs.values(), grants=after_grants, work_relations=after_relations,
+                        persons=[Person(id=p, national_number=f"n{p}", given_name=p, family_name="") for p in PERSONS])
     index.put_succession(s)
+    checks = CheckService(core=None, keeper=SimpleNamespace(index=index))  # type: ignore[arg-type]
     for org_id, at in product(orgs, MOMENTS):
-        o = index.organisation_ix(org_id)
-        found = index.successors(o, ts(at))
-        expected = rules.successors_at([s], org_id, at)
-        assert tuple(index.organisation_id(x) for x in found or ()) == expected
+        found = index.successors(index.organisation_ix(org_id), ts(at))
+        assert tuple(index.organisation_id(x) for x in found or ()) == rules.successors_at([s], org_id, at)
+    for person, org_id, (role, measure), at in product(PERSONS, orgs, QUESTIONS, MOMENTS):
+        reference = answer(orgs, after_grants, after_relations, [s], person, org_id, role, measure, at)
+        asked = checks.ask_index((person, org_id), role, measure, ts(at))
+        assert (asked.verdict.reason, asked.organisation_id) == reference, (person, org_id, role, measure, at)
+        assert asked.succeeded_by == rules.successors_at([s], org_id, at)

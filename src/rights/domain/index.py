@@ -94,8 +94,8 @@ class DecisionIndex:
         self._mandates: dict[int, dict[str, _Mandate]] = {}
         self._mandators_of: dict[int, set[int]] = {}  # holder -> mandators
         # Applied successions: predecessor -> (effective from, successors). Consulted by the check service
-        # only after the direct look-up (rights.domain.services.checks), never inside check().
-        self._succeeded: dict[int, tuple[float, tuple[int, ...]]] = {}
+        # after the organisation look-up, and only when some succession exists (never inside check()).
+        self.succeeded: dict[int, tuple[float, tuple[int, ...]]] = {}
 
     # --- loading and keeping current --------------------------------------------------------------
 
@@ -195,14 +195,18 @@ class DecisionIndex:
             return
         successors = tuple(self._org(o) for o in s.successor_ids)
         for o in s.predecessor_ids:
-            self._succeeded[self._org(o)] = (ts(s.effective_at), successors)
+            self.succeeded[self._org(o)] = (ts(s.effective_at), successors)
 
-    def successors(self, o: int, at: float) -> tuple[int, ...] | None:
-        """The organisations that answer for ``o`` at ``at``; None when it answers for itself."""
-        entry = self._succeeded.get(o)
-        if entry is None or at < entry[0]:
+    def successors(self, o: int, at: float, _depth: int = 0) -> tuple[int, ...] | None:
+        """The organisations that answer for ``o`` at ``at`` (following later successions of the
+        successors too); None when it answers for itself."""
+        entry = self.succeeded.get(o)
+        if entry is None or at < entry[0] or _depth > 8:
             return None
-        return entry[1]
+        out: list[int] = []
+        for s in entry[1]:
+            out.extend(self.successors(s, at, _depth + 1) or (s,))
+        return tuple(dict.fromkeys(out))
 
     # --- questions ---------------------------------------------------------------------------------
 

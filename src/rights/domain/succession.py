@@ -266,9 +266,16 @@ def carry(s: Succession, plan: Plan, facts: Facts, *, new_id, actor: str, now: d
     )
 
 
-def successors_at(successions: Iterable[Succession], org_id: str, at: datetime) -> tuple[str, ...]:
-    """The organisations that answer for ``org_id`` at ``at`` (empty: it answers for itself)."""
+def successors_at(successions: Iterable[Succession], org_id: str, at: datetime, _depth: int = 0) -> tuple[str, ...]:
+    """The organisations that answer for ``org_id`` at ``at``, following later successions of the
+    successors too (empty: it answers for itself)."""
+    successions = list(successions)
+    if _depth > 8:
+        return ()
     for s in successions:
         if s.status is SuccessionStatus.APPLIED and org_id in s.predecessor_ids and s.effective_at <= at:
-            return s.successor_ids
+            out: list[str] = []
+            for o in s.successor_ids:
+                out.extend(successors_at(successions, o, at, _depth + 1) or (o,))
+            return tuple(dict.fromkeys(out))
     return ()

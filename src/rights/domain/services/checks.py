@@ -130,7 +130,7 @@ class CheckService:
         revision = index.revision  # read first: the answer is at least this fresh
         o = index.organisation_ix(keys[1])
         p = index.person_ix(keys[0])
-        if o is not None and (successors := index.successors(o, at)) is not None:
+        if index.succeeded and o is not None and (successors := index.successors(o, at)) is not None:
             return _first_allowed([
                 Answer(index.check(p, s, role, measure, at), revision, index.organisation_id(s))
                 for s in successors

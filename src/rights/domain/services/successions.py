@@ -194,5 +194,17 @@ def _summary(s: Succession) -> dict:
 
 
 async def successors_at(tx: Tx, org_id: str, at: datetime) -> tuple[str, ...]:
-    """The organisations that answer for ``org_id`` at ``at`` (empty: it answers for itself)."""
-    return rules.successors_at(await tx.successions(organisation_id=org_id), org_id, at)
+    """The organisations that answer for ``org_id`` at ``at``, through later successions too (empty: it
+    answers for itself). Reads only when the organisation was ever named in a succession."""
+    known: dict[str, Succession] = {}
+    todo, seen = [org_id], set()
+    while todo and len(seen) < 50:
+        o = todo.pop()
+        if o in seen:
+            continue
+        seen.add(o)
+        for s in await tx.successions(organisation_id=o, status=SuccessionStatus.APPLIED):
+            if o in s.predecessor_ids and s.id not in known:
+                known[s.id] = s
+                todo.extend(s.successor_ids)
+    return rules.successors_at(known.values(), org_id, at) if known else ()
