@@ -364,3 +364,32 @@ async def test_a_chain_of_successions_a_withdrawal_and_a_fresh_process(world: Wo
         body = {"person": w.numbers["an"], "organisation": "OVO200001", "role": "SubsidiepuntGebruiker"}
         b = (await fresh.call("POST", "/v1/check", DESK, json=body, expect=200)).json()
         assert b["allowed"] is True and b["organisation_id"] == last["id"]
+
+
+async def test_no_grant_at_a_predecessor_beyond_its_date_and_no_number_in_a_problem(world: World) -> None:
+    w = world
+    a = await w.org("company", "Oud NV", enterprise_number=enterprise_number(7700001))
+    b = await w.org("company", "Nieuw NV", enterprise_number=enterprise_number(7700002))
+    c = await w.org("company", "Derde NV", enterprise_number=enterprise_number(7700003))
+    for key, serial in (("bert", 71), ("an", 72)):
+        await w.person(key, key.title(), serial)
+    await w.admin(a, "bert")
+    await w.api.call("POST", f"/v1/organisations/{a['id']}/work-relations", w.who("bert"), expect=201,
+                     json={"person": w.people["an"]["id"], "user_type": "permanent"})
+    effective = w.clock.now() + timedelta(days=10)
+    # A split assignment naming someone unknown by national number: the problem does not repeat it.
+    unknown = national_number("900101", 999)
+    r = await w.api.call("POST", "/v1/successions", PLATFORM, json={
+        "kind": "split", "predecessors": [a["id"]], "successors": [b["id"], c["id"]],
+        "effective_at": effective.isoformat(), "reason": "x", "assignments": {unknown: b["id"]}})
+    assert r.status_code == 404 and r.json()["field"] == "assignments" and unknown not in r.text
+    s = (await w.enter("absorption", [a], [b], effective))["succession"]
+    await w.apply(s["id"])
+    revision = await w.api.revision()
+    body = {"person": w.people["an"]["id"], "organisation": a["id"], "role": "KIOSKAanvrager"}
+    refused = (await w.api.call("POST", "/v1/grants", w.who("bert"), json=body, expect=409)).json()
+    assert refused["code"] == "organisation_succeeded" and refused["field"] == "organisation"
+    assert await w.api.revision() == revision
+    # A right that ends before the date may still be given there.
+    short = {**body, "valid_until": (effective - timedelta(days=1)).isoformat()}
+    await w.api.call("POST", "/v1/grants", w.who("bert"), json=short, expect=201)

@@ -291,6 +291,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "succession_not_proposed": (
         "Deze opvolging is niet (meer) voorgesteld: {status}.", "This succession is no longer proposed: {status}.",
     ),
+    "organisation_succeeded": (
+        "Deze organisatie wordt op {date} opgevolgd; ken het recht toe bij de opvolger.",
+        "This organisation is succeeded on {date}; grant the right at the successor.",
+    ),
     "succession_blocked": (
         "Deze opvolging kan niet worden doorgevoerd: {blocking}.", "This succession cannot be applied: {blocking}.",
     ),

@@ -112,7 +112,7 @@ def validate(s: Succession, catalogue: Catalogue, orgs: Mapping[str, Organisatio
                 raise InvalidInput("succession_successor_must_be_new", f"successors[{k}]", kind=s.kind.value)
     for person_id, target in s.assignments.items():
         if target not in succs:
-            raise InvalidInput("succession_assignment_not_a_successor", f"assignments.{person_id}")
+            raise InvalidInput("succession_assignment_not_a_successor", "assignments")
 
 
 def make_plan(s: Succession, catalogue: Catalogue, facts: Facts) -> Plan:

@@ -14,7 +14,7 @@ import msgspec
 from rights.domain import rules
 from rights.domain.commands import NewGrant, Revocation, ValidityChange
 from rights.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from rights.domain.model import Change, Grant, Organisation
+from rights.domain.model import Change, Grant, Organisation, SuccessionStatus
 from rights.domain.ports import Caller, Tx
 from rights.domain.services.base import (
     Core,
@@ -94,6 +94,11 @@ class GrantService:
             work_relations=await tx.work_relations(person_id=holder.id), valid_from=valid_from,
             valid_until=valid_until, now=now,
         )
+        # An applied succession (issue 17) already carried the predecessor's rights; one given there now
+        # would silently stop counting on the effective date: give it at the successor instead.
+        for s in await tx.successions(organisation_id=org.id, status=SuccessionStatus.APPLIED):
+            if org.id in s.predecessor_ids and valid_until > s.effective_at:
+                raise Conflict("organisation_succeeded", "organisation", date=s.effective_at.date().isoformat())
         existing = await tx.grants(person_id=holder.id, organisation_id=org.id, role=role.code, measure=cmd.measure)
         if any(g.revoked_at is None and g.valid_until > valid_from and g.valid_from < valid_until for g in existing):
             raise Conflict("grant_already_exists", "role")

@@ -45,8 +45,9 @@ class SuccessionService:
     async def _assignments(self, tx: Tx, raw: dict[str, str], successors: list[Organisation]) -> dict[str, str]:
         out: dict[str, str] = {}
         for person_ref, org_ref in raw.items():
-            person = await resolve_person(tx, person_ref, field_name=f"assignments.{person_ref}")
-            org = await resolve_organisation(tx, org_ref, f"assignments.{person_ref}")
+            # the field never repeats the reference: it may be a full national number
+            person = await resolve_person(tx, person_ref, field_name="assignments")
+            org = await resolve_organisation(tx, org_ref, "assignments")
             out[person.id] = org.id
         return out
 
