@@ -110,7 +110,7 @@ def validate(s: Succession, catalogue: Catalogue, orgs: Mapping[str, Organisatio
         for k, o in enumerate(succs):
             if o not in new:
                 raise InvalidInput("succession_successor_must_be_new", f"successors[{k}]", kind=s.kind.value)
-    for person_id, target in s.assignments.items():
+    for target in s.assignments.values():
         if target not in succs:
             raise InvalidInput("succession_assignment_not_a_successor", "assignments")
 
