@@ -27,3 +27,29 @@ async def test_bad_input_names_the_field_and_writes_nothing(screen: AsyncTestCli
     assert r.status_code == 422 and "predecessors: Een merger heeft 2 tot" in r.text
     again = await screen.get("/helpline/successions")
     assert "Er zijn nog geen opvolgingen." in again.text
+
+
+async def test_the_helpline_screen_shows_a_succession(screen: AsyncTestClient, web_settings) -> None:  # noqa: ANN001
+    """After the date, searching the predecessor's name brings its successor, both marked."""
+    from datetime import UTC, datetime, timedelta
+
+    from rights.domain.commands import NewSuccession, SuccessionApply
+    from rights.domain.model import SuccessionKind
+    from rights.domain.ports import Caller, PrincipalKind
+    from rights.domain.services import build_services
+    from rights.policies import default_policies_dir, load_catalogue
+    from rights.storage import create_store
+
+    services = build_services(create_store(web_settings.database_url), load_catalogue(default_policies_dir()))
+    staff = Caller(kind=PrincipalKind.PLATFORM_ADMIN, subject="test")
+    try:
+        w = await services.successions.enter(staff, NewSuccession(
+            kind=SuccessionKind.ABSORPTION, predecessors=("0723.145.688",), successors=("0471230948",),
+            effective_at=datetime.now(UTC) - timedelta(days=1), reason="test"))
+        await services.successions.apply(staff, w.value.id, SuccessionApply())
+    finally:
+        await services.core.store.close()
+    await login(screen, "helpline")
+    r = await screen.get("/helpline", params={"q": "Bakkerij Peeters"})
+    assert "Opgevolgd door Boekhoudkantoor De Cijferaar BV" in r.text
+    assert "Opvolger van Bakkerij Peeters BV" in r.text

@@ -76,6 +76,8 @@ SUCCESSION_TEXTS: dict[str, tuple[str, str]] = {
     "suc_done": ("De opvolging is doorgevoerd.", "The succession was applied."),
     "suc_back": ("Alle opvolgingen", "All successions"),
     "suc_successions": ("Opvolgingen", "Successions"),
+    "suc_succeeded_by": ("Opgevolgd door", "Succeeded by"),
+    "suc_succeeds": ("Opvolger van", "Successor of"),
     "item_administrator": ("lokale beheerder", "local administrator"),
     "item_work_relation": ("gebruiker", "user"),
     "item_grant": ("recht", "right"),
