@@ -44,7 +44,7 @@ MOMENTS = [T0 + timedelta(days=d) for d in (0, 29, 30, 31, 90, 400)]
 
 type_ = st.sampled_from([OrgType.COMPANY, OrgType.LOCAL_GOVERNMENT])
 grant_ = st.tuples(st.sampled_from(PERSONS), st.integers(0, 3), st.sampled_from(QUESTIONS),
-                   st.integers(-20, 60), st.integers(1, 400))
+                   st.integers(-20, 60), st.integers(1, 400), st.one_of(st.none(), st.integers(0, 120)))
 relation_ = st.tuples(st.sampled_from(PERSONS), st.integers(0, 3), st.sampled_from(list(UserType)),
                       st.one_of(st.none(), st.integers(1, 120)))
 world_ = st.fixed_dictionaries({
@@ -77,8 +77,9 @@ def build(w: dict):
     grants = [
         Grant(id=f"g{k}", person_id=p, organisation_id=f"o{o}", role=role, measure=measure,
               valid_from=T0 + timedelta(days=start), valid_until=T0 + timedelta(days=start + length),
-              granted_by="t", granted_at=T0 - timedelta(days=60))
-        for k, (p, o, (role, measure), start, length) in enumerate(w["grants"])
+              granted_by="t", granted_at=T0 - timedelta(days=60),
+              revoked_at=T0 + timedelta(days=revoked) if revoked is not None else None)
+        for k, (p, o, (role, measure), start, length, revoked) in enumerate(w["grants"])
         if usable(o) and orgs[f"o{o}"].type in CATALOGUE.roles[role].org_types
     ]
     relations = [
@@ -107,7 +108,7 @@ def answer(orgs, grants, relations, successions, person, org_id, role, measure, 
     return (d.reason, org_id)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(world_)
 def test_a_succession_answers_as_its_plan_said_and_keeps_the_past(w: dict) -> None:
     orgs, grants, relations, admins, s = build(w)
@@ -145,7 +146,7 @@ def test_a_succession_answers_as_its_plan_said_and_keeps_the_past(w: dict) -> No
         old = by_id[item.id]
         role = CATALOGUE.roles[old.role]
         at = max(old.valid_from, EFFECTIVE)
-        if at >= old.valid_until:
+        if at >= old.valid_until or (old.revoked_at is not None and at >= old.revoked_at):
             continue
         reason, answered_by = answer(orgs, after_grants, after_relations, [s], old.person_id, old.organisation_id,
                                      old.role, old.measure, at)

@@ -242,7 +242,9 @@ def carry(s: Succession, plan: Plan, facts: Facts, *, new_id, actor: str, now: d
             assert item.to is not None
             new = Grant(id=new_id("gr_"), person_id=old.person_id, organisation_id=item.to, role=old.role,
                         measure=old.measure, valid_from=max(old.valid_from, at), valid_until=old.valid_until,
-                        granted_by=old.granted_by, granted_at=now, reason=f"{note}: moved from {old.id}")
+                        granted_by=old.granted_by, granted_at=now, reason=f"{note}: moved from {old.id}",
+                        # a revocation already set for a later moment goes with it
+                        revoked_at=old.revoked_at, revoked_by=old.revoked_by, revoke_reason=old.revoke_reason)
             out["grants"].append(new)
             out["c_grants"].append(msgspec.structs.replace(
                 old, revoked_at=at, revoked_by=actor, revoke_reason=f"{note}: moved to {new.id}",
