@@ -121,6 +121,15 @@ def test_token_for_a_person_verifies(dev_dir: Path) -> None:
     assert principal.national_number == AN
 
 
+def test_token_for_a_listing_service_client_carries_the_scope(dev_dir: Path) -> None:
+    result = rights("token", "--as", "service:crm", "--scope", "rights:list-persons",
+                    env={"RIGHTS_DATA_DIR": str(dev_dir)})
+    clean_exit(result, 0)
+    verifier = TokenVerifier(load_settings({"RIGHTS_DATA_DIR": str(dev_dir)}))
+    principal = verifier.principal(verifier.verify(result.output.strip()))
+    assert principal.kind is PrincipalKind.SERVICE and "rights:list-persons" in principal.scopes
+
+
 def test_token_refused_in_production(dev_dir: Path) -> None:
     result = rights("token", "--as", f"person:{AN}", env=production(dev_dir))
     clean_exit(result, 1)
@@ -158,6 +167,14 @@ def test_token_refuses_an_unknown_principal(dev_dir: Path, as_: str) -> None:
     result = rights("token", "--as", as_, env={"RIGHTS_DATA_DIR": str(dev_dir)})
     clean_exit(result, 2)
     assert "Usage:" in result.output and "--as" in result.output
+
+
+def test_token_refuses_a_lifetime_the_service_would_refuse(dev_dir: Path) -> None:
+    env = {"RIGHTS_DATA_DIR": str(dev_dir), "RIGHTS_TOKEN_MAX_LIFETIME_SECONDS": "3600"}
+    result = rights("token", "--as", "platform:ops", "--ttl", "3601", env=env)
+    clean_exit(result, 2)
+    assert "RIGHTS_TOKEN_MAX_LIFETIME_SECONDS" in result.output and "eyJ" not in result.output
+    clean_exit(rights("token", "--as", "platform:ops", "--ttl", "3600", env=env), 0)
 
 
 def test_token_refuses_an_invalid_national_number(dev_dir: Path) -> None:

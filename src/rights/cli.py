@@ -68,7 +68,7 @@ def db_upgrade() -> None:
     from rights.storage.migrate import upgrade_sync
 
     settings = _settings()
-    upgrade_sync(settings.database)
+    upgrade_sync(settings.database, service_role=settings.database_service_role or None)
     click.echo("database is at the latest revision")
 
 
@@ -105,7 +105,9 @@ def seed() -> None:
     "--as", "as_", required=True, help="person:NRN | helpline:NAME | service:CLIENT | platform:NAME"
 )
 @click.option("--ttl", default=12 * 3600, show_default=True, help="Lifetime in seconds")
-def token(as_: str, ttl: int) -> None:
+@click.option("--scope", "scopes", multiple=True,
+              help="An extra scope for a service client, e.g. rights:list-persons (repeatable)")
+def token(as_: str, ttl: int, scopes: tuple[str, ...]) -> None:
     """Mint a development token (only with a development key, never in production)."""
     from rights.api.tokens import TokenError, mint_dev_token
     from rights.domain.ports import PrincipalKind
@@ -121,8 +123,13 @@ def token(as_: str, ttl: int) -> None:
         raise click.BadParameter(
             "use person:NRN, helpline:NAME, service:CLIENT or platform:NAME", param_hint="--as"
         )
+    settings = _settings()
+    if ttl > settings.token_max_lifetime_seconds:
+        raise click.BadParameter(
+            f"the service refuses tokens living longer than {settings.token_max_lifetime_seconds} s "
+            "(RIGHTS_TOKEN_MAX_LIFETIME_SECONDS)", param_hint="--ttl")
     try:
-        click.echo(mint_dev_token(_settings(), kinds[kind], subject, ttl_seconds=ttl))
+        click.echo(mint_dev_token(settings, kinds[kind], subject, ttl_seconds=ttl, scopes=scopes))
     except (TokenError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -206,16 +213,20 @@ def serve(host: str | None, port: int | None) -> None:
 
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         ensure_dev_key(settings.dev_signing_key)  # type: ignore[arg-type]
-    upgrade_sync(settings.database)
+    upgrade_sync(settings.database, service_role=settings.database_service_role or None)
     if not settings.production and settings.seed_when_empty:
         counts = asyncio.run(_seed(settings, only_if_empty=True))
         if counts:
             click.echo("loaded demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     if not settings.production:
         _print_welcome(settings)
-    uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False
-    )
+    from rights.directory.available import LdapMissing
+
+    try:
+        app = create_app(settings)
+    except LdapMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
 
 
 def _print_welcome(settings: Settings) -> None:
@@ -253,10 +264,11 @@ def _print_welcome(settings: Settings) -> None:
     click.echo("More in README.md. Stop with Ctrl-C.\n")
 
 
-from rights.imports.cli import generate_group, import_group  # noqa: E402 - registered last, imports lazily
+from rights.imports.cli import convert_group, generate_group, import_group  # noqa: E402 - registered last, imports lazily
 
 main.add_command(import_group)
 main.add_command(generate_group)
+main.add_command(convert_group)
 
 from rights.directory.cli import ldap_group  # noqa: E402 - registered last, imports lazily
 
@@ -269,6 +281,10 @@ main.add_command(mail_group)
 from rights.recertify import recertify_group  # noqa: E402 - registered last, imports lazily
 
 main.add_command(recertify_group)
+
+from rights.audit_cli import audit_group  # noqa: E402 - registered last, imports lazily
+
+main.add_command(audit_group)
 
 from rights.succession_cli import succession_group  # noqa: E402 - imports lazily
 

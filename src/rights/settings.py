@@ -44,16 +44,24 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     oidc_jwks_file: Path | None = None
     oidc_jwks_url: str = ""
     oidc_algorithms: tuple[str, ...] = ("RS256", "ES256", "EdDSA")
+    # A token with an unknown key id re-reads RIGHTS_OIDC_JWKS_URL at most this often (key rotation).
+    oidc_jwks_refresh_seconds: Annotated[float, msgspec.Meta(ge=1, le=3600)] = 60.0
     clock_skew_seconds: int = 60
+    # Tokens whose lifetime (exp - iat) is longer than this are refused, however valid otherwise.
+    token_max_lifetime_seconds: Annotated[int, msgspec.Meta(ge=60)] = 12 * 3600
     roles_claim: str = "roles"
     helpline_role: str = "rights:helpline"
     platform_admin_role: str = "rights:platform-admin"
     check_scope: str = "rights:check"
+    persons_list_scope: str = "rights:list-persons"
     seed_when_empty: bool = True
     # The LDAP mapping file (docs/ldap.md) that `rights ldap ...` reads; unset: no directory integration.
     ldap_mapping: Path | None = None
     # How often the decision index polls the change log when nothing pushes (SQLite; PostgreSQL fallback).
     index_poll_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 0.2
+    # A full KBO import that would cease more than this share (in %) of the active organisations holds
+    # until confirmed (docs/imports.md); so does any ceasing of an organisation with administrators or grants.
+    import_max_cease_percent: Annotated[float, msgspec.Meta(ge=0, le=100)] = 0.5
     # The helpline screens and e-mail (docs/helpline.md): SMTP relay for the outbox worker (unset: mails
     # wait in the outbox), sender address, session/CSRF secret, lookups per operator per minute.
     smtp_host: str = ""
@@ -69,6 +77,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     oidc_nrn_claim: str = "rrn"
     session_idle_minutes: Annotated[int, msgspec.Meta(ge=1, le=24 * 60)] = 30
     session_max_hours: Annotated[int, msgspec.Meta(ge=1, le=24 * 7)] = 12
+    # Tamper evidence (docs/security.md): the PostgreSQL role the service runs as, from which the migrations
+    # revoke UPDATE/DELETE/TRUNCATE on the hash-chained tables; how often the chains' heads are logged.
+    database_service_role: str = ""
+    audit_head_log_seconds: Annotated[int, msgspec.Meta(ge=0, le=86_400)] = 300
+    # /metrics reads its database figures (outbox, imports, directory, index lag) at most this often.
+    metrics_cache_seconds: Annotated[float, msgspec.Meta(ge=0, le=300)] = 10.0
 
     @property
     def database(self) -> str:
@@ -118,14 +132,18 @@ _ENV = {
     "oidc_jwks_file": "RIGHTS_OIDC_JWKS_FILE",
     "oidc_jwks_url": "RIGHTS_OIDC_JWKS_URL",
     "oidc_algorithms": "RIGHTS_OIDC_ALGORITHMS",
+    "oidc_jwks_refresh_seconds": "RIGHTS_OIDC_JWKS_REFRESH_SECONDS",
     "clock_skew_seconds": "RIGHTS_CLOCK_SKEW_SECONDS",
+    "token_max_lifetime_seconds": "RIGHTS_TOKEN_MAX_LIFETIME_SECONDS",
     "roles_claim": "RIGHTS_ROLES_CLAIM",
     "helpline_role": "RIGHTS_HELPLINE_ROLE",
     "platform_admin_role": "RIGHTS_PLATFORM_ADMIN_ROLE",
     "check_scope": "RIGHTS_CHECK_SCOPE",
+    "persons_list_scope": "RIGHTS_PERSONS_LIST_SCOPE",
     "seed_when_empty": "RIGHTS_SEED_WHEN_EMPTY",
     "ldap_mapping": "RIGHTS_LDAP_MAPPING",
     "index_poll_seconds": "RIGHTS_INDEX_POLL_SECONDS",
+    "import_max_cease_percent": "RIGHTS_IMPORT_MAX_CEASE_PERCENT",
     "smtp_host": "RIGHTS_SMTP_HOST",
     "smtp_port": "RIGHTS_SMTP_PORT",
     "mail_from": "RIGHTS_MAIL_FROM",
@@ -137,6 +155,9 @@ _ENV = {
     "oidc_nrn_claim": "RIGHTS_OIDC_NRN_CLAIM",
     "session_idle_minutes": "RIGHTS_SESSION_IDLE_MINUTES",
     "session_max_hours": "RIGHTS_SESSION_MAX_HOURS",
+    "database_service_role": "RIGHTS_DATABASE_SERVICE_ROLE",
+    "audit_head_log_seconds": "RIGHTS_AUDIT_HEAD_LOG_SECONDS",
+    "metrics_cache_seconds": "RIGHTS_METRICS_CACHE_SECONDS",
 }
 
 ENVIRONMENT_VARIABLES = tuple(_ENV.values())

@@ -45,6 +45,10 @@ class Api:
 
     def auth(self, who: str) -> dict[str, str]:
         kind, _, subject = who.partition(":")
+        if kind == "lister":  # a service client that also holds the scope to list who may act
+            token = mint_dev_token(self.settings, PrincipalKind.SERVICE, subject,
+                                   scopes=(self.settings.persons_list_scope,))
+            return {"Authorization": f"Bearer {token}"}
         return {"Authorization": f"Bearer {mint_dev_token(self.settings, KINDS[kind], subject)}"}
 
     async def call(self, method: str, path: str, who: str | None = None, *, expect: int | None = None,

@@ -7,6 +7,7 @@ import pytest
 from tests.api.conftest import Api, World, appoint_and_employ, national_number
 
 DESK = "service:wse-loket"
+LISTER = "lister:crm"  # a service client with the listing scope (issue 10, item 2)
 VOP = {"role": "DWSEOrganisatieverantwoordelijke", "measure": "VOP"}
 
 
@@ -91,12 +92,12 @@ async def test_lists_are_complete_ordered_and_paged(api: Api, world: World) -> N
     seen, cursor = [], None
     while True:
         params = {"role": VOP["role"], "measure": "VOP", "limit": 3, **({"cursor": cursor} if cursor else {})}
-        page = (await api.call("GET", f"/v1/organisations/{org}/persons", DESK, params=params, expect=200)).json()
+        page = (await api.call("GET", f"/v1/organisations/{org}/persons", LISTER, params=params, expect=200)).json()
         seen += [i["person_id"] for i in page["items"]]
         cursor = page["next_cursor"]
         if cursor is None:
             break
     assert seen == sorted(people)
-    none = (await api.call("GET", f"/v1/organisations/{org}/persons", DESK,
+    none = (await api.call("GET", f"/v1/organisations/{org}/persons", LISTER,
                            params={"role": VOP["role"], "measure": "AWI"}, expect=200)).json()
     assert none["items"] == [] and none["next_cursor"] is None

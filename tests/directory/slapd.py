@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import shutil
 import socket
 import subprocess
 import time
@@ -96,7 +97,8 @@ SYNCPROV = "overlay syncprov\nsyncprov-checkpoint 100 10\nsyncprov-sessionlog 10
 
 
 class Slapd:
-    def __init__(self, directory: Path, tls: tuple[Path, Path, Path], *, syncprov: bool = True) -> None:
+    def __init__(self, directory: Path, tls: tuple[Path, Path, Path], *, syncprov: bool = True,
+                 syncprov_conf: str = SYNCPROV) -> None:
         self.dir = directory
         (directory / "data").mkdir(parents=True)
         self.ca = tls[0]
@@ -106,7 +108,7 @@ class Slapd:
         self.starttls_uri = self.uri
         (directory / "slapd.conf").write_text(CONF.format(
             d=directory, ca=tls[0], cert=tls[1], key=tls[2], suffix=SUFFIX, admin=ADMIN_DN, pw=ADMIN_PW,
-            syncprov_module="moduleload syncprov" if syncprov else "", syncprov=SYNCPROV if syncprov else ""))
+            syncprov_module="moduleload syncprov" if syncprov else "", syncprov=syncprov_conf if syncprov else ""))
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -131,6 +133,22 @@ class Slapd:
             self.proc.terminate()
             self.proc.wait(timeout=10)
             self.proc = None
+
+    def kill(self) -> None:
+        """``kill -9``: no clean shutdown, no last checkpoint of the context CSN."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+    def copy_data(self, dest: Path) -> None:
+        """A copy of the database files (take it while slapd is stopped), for ``restore_data``."""
+        shutil.copytree(self.dir / "data", dest)
+
+    def restore_data(self, src: Path) -> None:
+        """Put an earlier copy back: slapd then starts with an older context CSN than consumers hold."""
+        shutil.rmtree(self.dir / "data")
+        shutil.copytree(src, self.dir / "data")
 
     def admin(self) -> ldap.ldapobject.LDAPObject:
         conn = ldap.initialize(self.uri)

@@ -41,7 +41,7 @@ async def test_full_sync_into_empty_rights_then_nothing_to_do(slapd: Slapd, mapp
     assert {c.actor for c in f["changes"]} == {"directory:sync"}
     assert not any(AN in str(c.data) for c in f["changes"])
     again = await full_sync(services.core, mapping)
-    assert again.counts == {"created": 0, "updated": 0, "ended": 0, "skipped": 0, "unchanged": 9}
+    assert again.counts == {"created": 0, "updated": 0, "ended": 0, "skipped": 0, "held": 0, "unchanged": 9}
     assert (await facts(services))["revision"] == f["revision"]
 
 

@@ -99,3 +99,19 @@ def test_plain_ldap_needs_explicit_permission(slapd: Slapd, tmp_path: Path) -> N
     (tmp_path / "plain.yaml").write_text(text)
     with pytest.raises(MappingError, match="plain LDAP needs allow_plain"):
         load_mapping(tmp_path / "plain.yaml")
+
+
+
+async def test_a_missing_ca_or_password_file_is_named(slapd: Slapd, tmp_path: Path) -> None:
+    """Said plainly (and survivable by follow, which retries: a mounted secret may arrive later), not as
+    python-ldap's bare "option error" traceback."""
+    from rights.directory.client import DirectoryUnavailable, connect
+
+    text = mapping_yaml(slapd, tmp_path).read_text().replace(f"ca_file: {slapd.ca}", "ca_file: /nonexistent/ca.pem")
+    (tmp_path / "noca.yaml").write_text(text.replace("tls: plain", "tls: starttls"))
+    with pytest.raises(DirectoryUnavailable, match="connection.ca_file: no such file"):
+        connect(load_mapping(tmp_path / "noca.yaml").connection)
+    mapping = load_mapping(mapping_yaml(slapd, tmp_path))
+    (tmp_path / "bind.pw").unlink()
+    with pytest.raises(DirectoryUnavailable, match="connection.bind_password_file: no such file"):
+        connect(mapping.connection)

@@ -50,6 +50,7 @@ CASES = [
     ("403019261", ["dupre"], MatchKind.IDENTIFIER),  # the old 9-digit number
     ("2.147.812.701", ["dupre"], MatchKind.ESTABLISHMENT),
     ("OVO002949", ["dv"], MatchKind.IDENTIFIER),
+    ("DV", ["dv"], MatchKind.NAME_EXACT),  # a two-letter short name (issue 11)
     ("ovo 002949", ["dv"], MatchKind.IDENTIFIER),
     ("23105", ["affligem"], MatchKind.IDENTIFIER),
     ("12345", ["school"], MatchKind.IDENTIFIER),  # public lists drop the leading zero

@@ -37,7 +37,11 @@ def open_page(browser: Browser, base_url: str, **options: Any) -> Iterator[Page]
     context = browser.new_context(base_url=base_url, locale="nl-BE", **options)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # Every screen runs under the Content-Security-Policy (issue 10, item 13): anything it blocks fails.
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     try:
         yield page
+        assert not blocked, f"the Content-Security-Policy blocked: {blocked}"
     finally:
         context.close()

@@ -5,16 +5,21 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 
 from rights import __version__
-from rights.api.middleware import RequestContextMiddleware
+from rights.api.bodies import json_body_gate
+from rights.api.head_log import PublishedHead, head_logging
+from rights.api.metrics import RuntimeMetrics, metrics_endpoint
+from rights.api.middleware import RequestContextMiddleware, security_headers
 from rights.api.permissions import Permission
 from rights.api.problems import EXCEPTION_HANDLERS
 from rights.api.ratelimit import LookupLimiter
@@ -36,10 +41,12 @@ from rights.domain.services import build_services
 from rights.settings import Settings
 
 
-class MetricsController(PrometheusController):
-    path = "/metrics"
-    opt = {"permission": Permission.PUBLIC}
-    include_in_schema = False
+def _form_targets(settings: Settings) -> tuple[str, ...]:
+    """The issuer's origin, when persons log in there from the screens (the login form redirects to it)."""
+    if not settings.oidc_login:
+        return ()
+    parts = urlsplit(settings.oidc_issuer)
+    return (f"{parts.scheme}://{parts.netloc}",) if parts.scheme in ("http", "https") and parts.netloc else ()
 
 
 def create_app(
@@ -50,6 +57,10 @@ def create_app(
     clock: Clock | None = None,
 ) -> Litestar:
     """Wire the ports into the use cases and the use cases into routes."""
+    if settings.ldap_mapping is not None:  # operators log in by LDAP bind: python-ldap, rights[ldap]
+        from rights.directory.available import require_ldap
+
+        require_ldap()  # refuse to start with one clear sentence rather than fail at the first login
     if store is None:
         from rights.storage import create_store
 
@@ -63,18 +74,32 @@ def create_app(
     from rights.web import create_web  # the screens, exports and outbox worker (docs/helpline.md)
 
     web = create_web(settings, services)
+    from rights.storage.ratelimit import SqlWindowCounter
+
+    # Shared through the database by every process (one PostgreSQL behind all replicas).
+    lookup_limiter = LookupLimiter(settings.helpline_lookups_per_minute,
+                                   SqlWindowCounter(store.engine))  # type: ignore[attr-defined]
+    verifier = TokenVerifier(settings)
+    metrics = RuntimeMetrics(store, keeper, cache_seconds=settings.metrics_cache_seconds,
+                             limiters={"helpline_lookup": lookup_limiter})
+    metrics.audit_head = published = PublishedHead()  # rights_audit_head_age_seconds
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         # Each process answers checks from its own index: built here, kept current from the change log.
         await keeper.start()
+        if verifier.remote_keys is not None:
+            verifier.remote_keys.refresh()  # read the issuer's keys now, without waiting for them
         # The index is millions of long-lived objects: keep the cyclic GC from walking them in every
         # full collection (107 ms at 300k grants, 1 s at 3M), which was the p99 of every request.
         gc.freeze()
         try:
-            yield
+            async with head_logging(services.core.store, settings.audit_head_log_seconds, published):
+                yield
         finally:
             await keeper.stop()
+            if verifier.remote_keys is not None:
+                await verifier.remote_keys.aclose()
             await services.core.store.close()
 
     openapi = OpenAPIConfig(
@@ -105,19 +130,21 @@ def create_app(
             AuditController,
             CatalogueController,
             HealthController,
-            MetricsController,
+            metrics_endpoint,
             *web.handlers,
         ],
         template_config=web.templates,
         dependencies=DEPENDENCIES,
         guards=[authorize],
+        before_request=json_body_gate,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        middleware=[RequestContextMiddleware, prometheus.middleware],
+        middleware=[DefineMiddleware(RequestContextMiddleware, headers=security_headers(_form_targets(settings))),
+                    prometheus.middleware],
         openapi_config=openapi,
         lifespan=[lifespan, *web.lifespans],
-        state=State({"services": services, "verifier": TokenVerifier(settings), "token_cache": TokenCache(),
+        state=State({"services": services, "verifier": verifier, "token_cache": TokenCache(),
                      "settings": settings, **web.state,
-                     "lookup_limiter": LookupLimiter(settings.helpline_lookups_per_minute)}),
+                     "lookup_limiter": lookup_limiter, "metrics": metrics}),
         request_max_body_size=settings.max_body_bytes,
         debug=False,
         logging_config=None,  # rights.logging configures structlog for the whole process

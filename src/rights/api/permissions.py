@@ -24,6 +24,7 @@ class Permission(enum.StrEnum):
     RIGHTS_LIST = "rights:list"  # a person's organisations and claims
     HELPLINE_LOOKUP = "helpline:lookup"
     AUDIT_READ = "audit:read"
+    AUDIT_HEAD = "audit:head"  # the hash chains' heads (hash, position, time): no personal data, for witnesses
     CATALOGUE_READ = "catalogue:read"
     CHANGES_READ = "changes:read"  # the change feed, for services that keep their own cache
     MANDATES_MANAGE = "mandates:manage"
@@ -40,7 +41,7 @@ GRANTED: dict[PrincipalKind, frozenset[Permission]] = {
          P.CATALOGUE_READ, P.MANDATES_MANAGE}
     ),
     PrincipalKind.HELPLINE: frozenset({P.ORGANISATIONS_READ, P.HELPLINE_LOOKUP, P.PEOPLE_READ, P.CATALOGUE_READ}),
-    PrincipalKind.SERVICE: frozenset({P.CHECK, P.RIGHTS_LIST, P.CATALOGUE_READ, P.CHANGES_READ}),
+    PrincipalKind.SERVICE: frozenset({P.CHECK, P.RIGHTS_LIST, P.CATALOGUE_READ, P.CHANGES_READ, P.AUDIT_HEAD}),
     PrincipalKind.PLATFORM_ADMIN: frozenset(Permission),
 }
 

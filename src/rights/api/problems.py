@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import unquote
 
 import structlog
 from litestar import MediaType, Request, Response
+from litestar.background_tasks import BackgroundTask
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from rights.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from rights.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unavailable
+from rights.domain.ports import Caller
+from rights.domain.services.base import audit_read
+from rights.logging import scrub_text
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -33,6 +38,7 @@ HTTP_CODES: dict[int, tuple[str, str, str]] = {
     404: ("not_found", "Niet gevonden.", "Not found."),
     405: ("method_not_allowed", "Deze methode is niet toegelaten.", "Method not allowed."),
     413: ("body_too_large", "De aanvraag is te groot.", "The request body is too large."),
+    415: ("unsupported_media_type", "Stuur de inhoud als application/json.", "Send the body as application/json."),
     429: ("too_many_requests", "Te veel aanvragen; probeer later opnieuw.", "Too many requests; try again later."),
 }
 
@@ -50,6 +56,7 @@ def problem(
     field: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    background: BackgroundTask | None = None,
 ) -> Response:
     body: dict[str, Any] = {
         "type": f"urn:rights:problem:{code}",
@@ -60,18 +67,34 @@ def problem(
         "field": field,
         "message_nl": message_nl,
         "message_en": message_en,
-        "instance": request.url.path,
+        # The log masks national numbers in paths; the answer does the same (a URL is often logged
+        # by proxies and clients), also when the number was percent-encoded.
+        "instance": scrub_text(unquote(request.url.path)),
         "request_id": request.scope.get("state", {}).get("request_id"),
     }
     if errors:
         body["errors"] = errors
-    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers, background=background)
+
+
+def refusal_audit(request: Request, code: str) -> BackgroundTask | None:
+    """A refused attempt (403) of an authenticated caller goes to the audit trail, after the answer is sent:
+    who, what (method, path with national numbers masked, refusal code), when, request id and address."""
+    caller = request.scope.get("user")
+    services = getattr(request.app.state, "services", None)
+    if not isinstance(caller, Caller) or services is None:
+        return None
+    return BackgroundTask(
+        audit_read, services.core, caller, action="access_refused",
+        target=f"{request.method} {scrub_text(request.url.path)}"[:300], details={"code": code},
+    )
 
 
 def domain_error_handler(request: Request, exc: DomainError) -> Response:
     status = next((s for cls, s in STATUS_BY_KIND.items() if isinstance(exc, cls)), 400)
     return problem(
-        request, status=status, code=exc.code, field=exc.field, message_nl=exc.message_nl, message_en=exc.message_en
+        request, status=status, code=exc.code, field=exc.field, message_nl=exc.message_nl, message_en=exc.message_en,
+        background=refusal_audit(request, exc.code) if status == 403 else None,
     )
 
 
@@ -91,7 +114,9 @@ def validation_handler(request: Request, exc: ValidationException) -> Response:
     """Malformed JSON, wrong shapes, unknown fields and bad parameters: 400 naming each field."""
     extra = exc.extra if isinstance(exc.extra, list) else []
     errors = [
-        {"field": _field_of(item), "message": _LOCATION.sub("", str(item.get("message", ""))), "source": item.get("source")}
+        # A message may quote the value (an invalid enum value): masked like the log masks it.
+        {"field": _field_of(item), "message": scrub_text(_LOCATION.sub("", str(item.get("message", "")))),
+         "source": item.get("source")}
         for item in extra
         if isinstance(item, dict)
     ]
@@ -116,7 +141,23 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     if exc.status_code in (400, 401, 403) and exc.detail and exc.detail not in ("Unauthorized", "Forbidden",
                                                                                   "Bad Request"):
         en = f"{en} {exc.detail}"
-    return problem(request, status=exc.status_code, code=code, message_nl=nl, message_en=en, headers=headers)
+    return problem(request, status=exc.status_code, code=code, message_nl=nl, message_en=en, headers=headers,
+                   background=refusal_audit(request, code) if exc.status_code == 403 else None)
+
+
+def unavailable_handler(request: Request, exc: Unavailable) -> Response:
+    """The database is out of reach: 503 with Retry-After, so clients and proxies retry (checks are
+    still answered from the index meanwhile)."""
+    structlog.get_logger("rights.api").warning("storage_unavailable", path=request.url.path,
+                                               cause=type(exc.__cause__).__name__)
+    return problem(
+        request,
+        status=503,
+        code="storage_unavailable",
+        message_nl="De gegevensopslag is tijdelijk onbereikbaar; probeer zo meteen opnieuw.",
+        message_en="Storage is temporarily unavailable; try again shortly.",
+        headers={"Retry-After": str(exc.retry_after_seconds)},
+    )
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
@@ -135,6 +176,7 @@ EXCEPTION_HANDLERS = {
     DomainError: domain_error_handler,
     ValidationException: validation_handler,
     HTTPException: http_error_handler,
+    Unavailable: unavailable_handler,
     Exception: internal_error_handler,
 }
 

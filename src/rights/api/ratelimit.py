@@ -1,15 +1,15 @@
 """Lookups per operator per minute, against bulk harvesting of the helpline (screen and API).
 
 Keyed by the authenticated caller (kind and subject), never by address: operators share a call centre's
-address, and a harvester can change addresses. In memory, per process: with N processes an operator may
-do up to N times the limit; put a shared limiter in front if that matters (docs/helpline.md).
+address, and a harvester can change addresses. Counted per calendar minute in the database
+(rights.storage.ratelimit), so the limit holds however many processes or replicas serve the helpline.
 """
 
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import HTTPException
@@ -17,30 +17,40 @@ from litestar.handlers.base import BaseRouteHandler
 
 from rights.domain.ports import Caller
 
-WINDOW_SECONDS = 60.0
+WINDOW_SECONDS = 60
+
+
+class WindowCounter(Protocol):
+    async def hit(self, key: str, minute: int, limit: int) -> bool: ...
 
 
 class LookupLimiter:
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.per_minute, self.clock = per_minute, clock
-        self._hits: dict[str, deque[float]] = {}
+    def __init__(self, per_minute: int, counter: WindowCounter | None = None, *, name: str = "helpline_lookup",
+                 clock: Callable[[], float] = time.time) -> None:
+        if counter is None:
+            from rights.storage.ratelimit import MemoryWindowCounter
 
-    def allow(self, caller: Caller) -> bool:
-        """Count one lookup; False (and not counted) when the caller is over the limit."""
-        key = f"{caller.kind.value}:{caller.subject}"
-        now = self.clock()
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - WINDOW_SECONDS:
-            hits.popleft()
-        if len(hits) >= self.per_minute:
-            return False
-        hits.append(now)
-        if len(self._hits) > 10_000:  # forget idle callers so the table stays small
-            self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - WINDOW_SECONDS}
-        return True
+            counter = MemoryWindowCounter()
+        self.per_minute, self.counter, self.name, self.clock = per_minute, counter, name, clock
+        self.refused = 0  # rights_ratelimit_refusals_total{limit=name}
+        self._generation = 0
+
+    async def allow(self, caller: Caller) -> bool:
+        """Count one lookup; False (and not counted) when the caller is over the limit this minute."""
+        minute = int(self.clock() // WINDOW_SECONDS)
+        key = f"{self.name}:{self._generation}:{caller.kind.value}:{caller.subject}"[:255]
+        if await self.counter.hit(key, minute, self.per_minute):
+            return True
+        self.refused += 1
+        return False
+
+    def retry_after(self) -> int:
+        """Seconds until the current minute ends (the Retry-After of a refusal)."""
+        return max(1, WINDOW_SECONDS - int(self.clock()) % WINDOW_SECONDS)
 
     def reset(self) -> None:
-        self._hits.clear()
+        """Start counting afresh in this process (tests, demos): its earlier hits no longer count."""
+        self._generation += 1
 
 
 class LookupRateLimited(HTTPException):
@@ -50,5 +60,5 @@ class LookupRateLimited(HTTPException):
 async def limit_lookups(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
     """Route guard (after ``authorize``, which put the caller in ``scope["user"]``)."""
     limiter: LookupLimiter = connection.app.state.lookup_limiter
-    if not limiter.allow(connection.scope["user"]):
-        raise LookupRateLimited(detail="lookup rate limit", headers={"Retry-After": str(int(WINDOW_SECONDS))})
+    if not await limiter.allow(connection.scope["user"]):
+        raise LookupRateLimited(detail="lookup rate limit", headers={"Retry-After": str(limiter.retry_after())})

@@ -61,7 +61,7 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthorizedException("Missing bearer token.")
-    principal = _principal(connection.app.state, token.strip())
+    principal = await _principal(connection.app.state, token.strip())
     person_id = None
     if principal.kind is PrincipalKind.PERSON and principal.national_number:
         person_id = await _person_id(connection.app.state.services, principal.national_number)
@@ -71,6 +71,8 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
         person_id=person_id,
         request_id=connection.scope.get("state", {}).get("request_id"),
         address=connection.client.host if connection.client else None,
+        may_list_persons=principal.kind is PrincipalKind.SERVICE
+        and connection.app.state.settings.persons_list_scope in principal.scopes,
     )
     connection.scope["user"] = caller
     connection.scope["auth"] = principal
@@ -122,14 +124,14 @@ class TokenCache:
             self._entries.popitem(last=False)
 
 
-def _principal(state: State, token: str) -> Principal:
+async def _principal(state: State, token: str) -> Principal:
     cache: TokenCache = state.token_cache
     principal = cache.get(token)
     if principal is not None:
         return principal
     verifier: TokenVerifier = state.verifier
     try:
-        claims = verifier.verify(token)
+        claims = await verifier.averify(token)
         principal = verifier.principal(claims)
     except TokenError as exc:
         raise NotAuthorizedException(str(exc)) from None

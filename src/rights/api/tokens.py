@@ -16,6 +16,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from rights.api.jwks import RemoteKeySet
 from rights.domain import identifiers as ids
 from rights.domain.ports import PrincipalKind
 from rights.settings import Settings
@@ -31,6 +32,7 @@ class Principal:
     subject: str  # safe to log: a national number is kept only in `national_number`
     national_number: str | None = None
     client_id: str | None = None
+    scopes: frozenset[str] = frozenset()
 
 
 def ensure_dev_key(path: Path) -> Path:
@@ -59,7 +61,7 @@ def _load_private(path: Path) -> Ed25519PrivateKey:
 class TokenVerifier:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._jwks_client: jwt.PyJWKClient | None = None
+        self.remote_keys: RemoteKeySet | None = None
         self._static_keys: list[Any] = []
         if settings.dev_signing_key is not None and not settings.production:
             self.issuer = settings.dev_issuer
@@ -72,30 +74,39 @@ class TokenVerifier:
                 jwks = jwt.PyJWKSet.from_dict(json.loads(Path(settings.oidc_jwks_file).read_text()))
                 self._static_keys = list(jwks.keys)
             elif settings.oidc_jwks_url:
-                self._jwks_client = jwt.PyJWKClient(settings.oidc_jwks_url, cache_keys=True, lifespan=300)
+                # Fetched asynchronously, never inside a request's critical path (rights.api.jwks).
+                self.remote_keys = RemoteKeySet(settings.oidc_jwks_url,
+                                                refresh_seconds=settings.oidc_jwks_refresh_seconds)
 
-    def _keys_for(self, token: str) -> list[Any]:
-        if self._jwks_client is not None:
-            try:
-                return [self._jwks_client.get_signing_key_from_jwt(token)]
-            except jwt.PyJWKClientError as exc:
-                raise TokenError("signing key not found") from exc
-        header = jwt.get_unverified_header(token)
-        kid = header.get("kid")
+    def _static_keys_for(self, token: str) -> list[Any]:
+        kid = _kid(token)
         keys = [k for k in self._static_keys if kid is None or getattr(k, "key_id", None) in (None, kid)]
         return keys or self._static_keys
 
     def verify(self, token: str) -> dict[str, Any]:
+        """Verify against a static key set (development key or RIGHTS_OIDC_JWKS_FILE)."""
         if not self.issuer:
             raise TokenError("no token issuer configured")
-        try:
-            keys = self._keys_for(token)
-        except jwt.DecodeError as exc:
-            raise TokenError("malformed token") from exc
+        if self.remote_keys is not None:
+            raise TokenError("the issuer's keys are remote: use averify")
+        return self._decode(token, self._static_keys_for(token))
+
+    async def averify(self, token: str) -> dict[str, Any]:
+        """Verify a token; with a remote JWKS, a known key id never waits for the issuer."""
+        if self.remote_keys is None:
+            return self.verify(token)
+        if not self.issuer:
+            raise TokenError("no token issuer configured")
+        keys = await self.remote_keys.keys_for(_kid(token))
+        if not keys:
+            raise TokenError("signing key not found")
+        return self._decode(token, keys)
+
+    def _decode(self, token: str, keys: list[Any]) -> dict[str, Any]:
         last: Exception | None = None
         for key in keys:
             try:
-                return jwt.decode(
+                claims = jwt.decode(
                     token,
                     key=getattr(key, "key", key),
                     algorithms=self.algorithms,
@@ -108,6 +119,11 @@ class TokenVerifier:
                 raise TokenError("token expired") from exc
             except jwt.InvalidTokenError as exc:
                 last = exc
+                continue
+            # A stolen long-lived token is a long-lived key: refuse what an issuer should never mint.
+            if claims["exp"] - claims["iat"] > self.settings.token_max_lifetime_seconds:
+                raise TokenError("token lifetime exceeds the maximum")
+            return claims
         raise TokenError(f"invalid token: {type(last).__name__ if last else 'no key'}")
 
     def principal(self, claims: dict[str, Any]) -> Principal:
@@ -123,12 +139,21 @@ class TokenVerifier:
             return Principal(PrincipalKind.HELPLINE, f"helpline:{_safe(sub)}")
         if s.check_scope in scopes:
             client = str(claims.get("client_id") or claims.get("azp") or sub)
-            return Principal(PrincipalKind.SERVICE, f"service:{_safe(client)}", client_id=client)
+            return Principal(PrincipalKind.SERVICE, f"service:{_safe(client)}", client_id=client,
+                             scopes=frozenset(scopes))
         try:
             number = ids.parse_national_number(sub)
         except ids.IdentifierError as exc:
             raise TokenError("subject is not a national register or BIS number") from exc
         return Principal(PrincipalKind.PERSON, f"person:{number.masked}", national_number=number.value)
+
+
+def _kid(token: str) -> str | None:
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.DecodeError as exc:
+        raise TokenError("malformed token") from exc
+    return kid if isinstance(kid, str) else None
 
 
 def _safe(text: str) -> str:
@@ -139,7 +164,10 @@ def _safe(text: str) -> str:
         return text[:80]
 
 
-def mint_dev_token(settings: Settings, kind: PrincipalKind, subject: str, *, ttl_seconds: int = 12 * 3600) -> str:
+def mint_dev_token(
+    settings: Settings, kind: PrincipalKind, subject: str, *, ttl_seconds: int = 12 * 3600,
+    scopes: tuple[str, ...] = (),
+) -> str:
     """A development token, only when a development key is configured and never in production."""
     if settings.production or settings.dev_signing_key is None:
         raise TokenError("development tokens need RIGHTS_DEV_SIGNING_KEY outside production")
@@ -154,7 +182,7 @@ def mint_dev_token(settings: Settings, kind: PrincipalKind, subject: str, *, ttl
     if kind is PrincipalKind.PERSON:
         claims["sub"] = ids.parse_national_number(subject).value
     elif kind is PrincipalKind.SERVICE:
-        claims["scope"] = settings.check_scope
+        claims["scope"] = " ".join((settings.check_scope, *scopes))
         claims["client_id"] = subject
     elif kind is PrincipalKind.HELPLINE:
         claims[settings.roles_claim] = [settings.helpline_role]

@@ -16,6 +16,11 @@ What the feed does not carry, the cache cannot know, so it says so rather than g
 * ``at`` (as-of) questions and explanations are the server's: they need the stored history;
 * organisations named in an applied succession (merger, absorption, split, renumbering): the feed has
   one summary change per succession, so questions about them are :class:`NotCached`.
+
+An answer reports revision R exactly when it reflects every change up to R and none after (the
+revision's promise, docs/api.md), also for readers on other threads than the one that syncs: a page of
+changes is applied between two steps of a generation counter (odd while applying), and a reader that
+saw the counter move while it answered answers again. That costs a reader two attribute reads, no lock.
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ class LocalDecisionCache:
         self._grants: dict[str, Grant] = {}
         self._mandates: dict[str, Mandate] = {}
         self._task: asyncio.Task[None] | None = None
+        self._generation = 0  # odd while a page is being applied (see the module docstring)
         self.skipped_imports = 0  # import batches seen: organisations they touched are not in the feed
         self.succession_organisations: set[str] = set()  # moved by a succession: the server answers
         self.last_error: Exception | None = None
@@ -79,9 +85,13 @@ class LocalDecisionCache:
         applied = 0
         while True:
             page = await self.client.changes(after=self.index.revision, limit=self.page_size)
-            for change in page.items:
-                self._apply(change)
-                self.index.revision = change.revision
+            self._generation += 1  # readers on other threads wait for the page and its revision
+            try:
+                for change in page.items:  # synchronous: readers on this loop cannot run in between
+                    self._apply(change)
+                    self.index.revision = change.revision
+            finally:
+                self._generation += 1
             applied += len(page.items)
             if not page.items or page.next_after >= page.latest_revision:
                 return applied
@@ -167,8 +177,27 @@ class LocalDecisionCache:
         index = self.index
         if index is None:
             raise NotCached("call sync() first")
-        p = index.person_ix(person.strip()) if person.strip().startswith(_PERSON) else _not_cached_person(person)
-        o = index.organisation_ix(_organisation_key(organisation))
+        person_ref = person.strip() if person.strip().startswith(_PERSON) else _not_cached_person(person)
+        org_key = _organisation_key(organisation)
+        while True:
+            generation = self._generation
+            if generation & 1:  # another thread is applying a page
+                time.sleep(0)
+                continue
+            try:
+                answer = self._check(index, person_ref, org_key, organisation, role, measure)
+            except Exception:
+                if self._generation == generation:
+                    raise
+                continue  # the page being applied under us broke the answer: ask again
+            if self._generation == generation:
+                return answer
+
+    def _check(self, index: DecisionIndex, person_ref: str, org_key: str, organisation: str, role: str,
+               measure: str | None) -> CheckAnswer:
+        revision = index.revision
+        p = index.person_ix(person_ref)
+        o = index.organisation_ix(org_key)
         if o is None and not organisation.strip().startswith(_ORG) and self.skipped_imports:
             raise NotCached("organisation identifiers from register imports are not in the change feed")
         if o is not None and self.succession_organisations and index.organisation_id(o) in self.succession_organisations:
@@ -176,7 +205,7 @@ class LocalDecisionCache:
         v = index.check(p, o, role, measure, time.time())
         return CheckAnswer(allowed=v.allowed, reason=v.reason, grant_id=v.grant_id, mandate_id=v.mandate_id,
                            organisation_id=index.organisation_id(o) if o is not None else None,
-                           revision=index.revision)
+                           revision=revision)
 
     async def answer(self, person: str, organisation: str, role: str, measure: str | None = None) -> CheckAnswer:
         """Locally when the cache can, otherwise from the server."""
@@ -186,7 +215,7 @@ class LocalDecisionCache:
             return await self.client.check(person, organisation, role, measure)
 
 
-def _not_cached_person(ref: str) -> None:
+def _not_cached_person(ref: str) -> str:
     raise NotCached("the change feed masks national register numbers: ask by person id (per_…)")
 
 

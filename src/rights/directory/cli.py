@@ -12,8 +12,13 @@ import click
 
 def _load(mapping_path: Path | None):
     from rights.cli import _services, _settings
+    from rights.directory.available import LdapMissing, require_ldap
     from rights.directory.mapping import MappingError, load_mapping
 
+    try:
+        require_ldap()
+    except LdapMissing as exc:
+        raise click.ClickException(str(exc)) from None
     settings = _settings()
     path = mapping_path or settings.ldap_mapping
     if path is None:
@@ -67,9 +72,15 @@ def sync_command(mapping_path: Path | None, dry_run: bool, full: bool) -> None:
 @click.option("--metrics-port", type=int, default=None, help="Serve Prometheus metrics on this port.")
 @click.option("--repair-every", type=float, default=3600.0, show_default=True,
               help="Seconds between provisioning repair passes.")
-def follow_command(mapping_path: Path | None, metrics_port: int | None, repair_every: float) -> None:
+@click.option("--lock", "hold_lock", is_flag=True,
+              help="Run only while holding the database's follower lock (one active follower per deployment).")
+def follow_command(mapping_path: Path | None, metrics_port: int | None, repair_every: float, hold_lock: bool) -> None:
     """Follow the directory (syncrepl, or polling) and publish grants, until SIGINT/SIGTERM."""
     services, mapping = _load(mapping_path)
+    from rights.cli import _settings
+    from rights.storage.locks import AdvisoryLock
+
+    lock = AdvisoryLock(_settings().database, "rights ldap follow") if hold_lock else None
 
     async def go() -> None:
         from rights.directory.provision import provision_follow
@@ -83,14 +94,18 @@ def follow_command(mapping_path: Path | None, metrics_port: int | None, repair_e
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        tasks = []
-        if mapping.sync is not None:
-            tasks.append(follow(services.core, mapping, stop))
-        if mapping.provisioning is not None:
-            tasks.append(provision_follow(services.core, mapping, stop, repair_every=repair_every))
         try:
+            if lock is not None and not await lock.acquire(stop):
+                return
+            tasks = []
+            if mapping.sync is not None:
+                tasks.append(follow(services.core, mapping, stop))
+            if mapping.provisioning is not None:
+                tasks.append(provision_follow(services.core, mapping, stop, repair_every=repair_every))
             await asyncio.gather(*tasks)
         finally:
+            if lock is not None:
+                await lock.release()
             await services.core.store.close()
 
     _run(go)
@@ -128,6 +143,56 @@ def status_command() -> None:
     async def go() -> None:
         try:
             click.echo(json.dumps(await directory_status(services.core.store), indent=2))
+        finally:
+            await services.core.store.close()
+
+    asyncio.run(go())
+
+
+by_option = click.option("--by", "operator", required=True,
+                         help="Who confirms (your user name): recorded in the change log and the audit trail.")
+
+
+@ldap_group.command("confirm-identity")
+@mapping_option
+@click.argument("key")
+@by_option
+def confirm_identity_command(mapping_path: Path | None, key: str, operator: str) -> None:
+    """Accept a held national-number change (KEY: the entry UUID in `rights ldap status`) as a correction."""
+    from rights.directory.holds import HoldError, confirm_identity
+    from rights.domain.ports import Caller, PrincipalKind
+
+    services, mapping = _load(mapping_path)
+    caller = Caller(kind=PrincipalKind.PLATFORM_ADMIN, subject=f"operator:{operator}")
+
+    async def go() -> None:
+        try:
+            click.echo(await confirm_identity(services.core, mapping, key, caller))
+        except HoldError as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            await services.core.store.close()
+
+    asyncio.run(go())
+
+
+@ldap_group.command("confirm-removal")
+@click.argument("key")
+@by_option
+def confirm_removal_command(key: str, operator: str) -> None:
+    """Apply a held removal of an organisation's last (main) administrator (KEY from `rights ldap status`)."""
+    from rights.cli import _services, _settings
+    from rights.directory.holds import HoldError, confirm_removal
+    from rights.domain.ports import Caller, PrincipalKind
+
+    services = _services(_settings())
+    caller = Caller(kind=PrincipalKind.PLATFORM_ADMIN, subject=f"operator:{operator}")
+
+    async def go() -> None:
+        try:
+            click.echo(await confirm_removal(services.core, key, caller))
+        except HoldError as exc:
+            raise click.ClickException(str(exc)) from None
         finally:
             await services.core.store.close()
 

@@ -36,8 +36,17 @@ def configure(conn: LDAPObject, cfg: Connection) -> None:
         conn.set_option(ldap.OPT_X_TLS_NEWCTX, 0)  # apply the options above to this connection
 
 
+def missing_files(cfg: Connection) -> None:
+    """Name a mounted file that is not there (yet), instead of python-ldap's bare "option error"."""
+    for where, file in (("connection.ca_file", cfg.ca_file), ("connection.bind_password_file",
+                                                             cfg.bind_password_file)):
+        if file is not None and not file.is_file():
+            raise DirectoryUnavailable(f"{where}: no such file: {file}")
+
+
 def open_connection(cfg: Connection, factory: Callable[..., LDAPObject] = LDAPObject) -> LDAPObject:
     """A connection with TLS in place (StartTLS done) but not yet bound."""
+    missing_files(cfg)
     conn = factory(cfg.uri)
     configure(conn, cfg)
     try:
@@ -60,13 +69,19 @@ def connect(cfg: Connection, factory: Callable[..., LDAPObject] = LDAPObject) ->
     return conn
 
 
-def describe(exc: ldap.LDAPError) -> str:
+def describe(exc: ldap.LDAPError, prefix: str = "directory unavailable") -> str:
     """A short, password-free description of an LDAP error (python-ldap puts a dict in args[0])."""
     info = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
     text = info.get("desc") or type(exc).__name__
     if info.get("info"):
         text += f" ({info['info']})"
-    return f"directory unavailable: {text}"
+    return f"{prefix}: {text}"
+
+
+def dependency_error(exc: BaseException) -> str:
+    """What a long-running worker records when something other than the directory failed (the database
+    went away, most often). Only the error's class: driver messages can carry SQL parameters."""
+    return f"internal error: {type(exc).__name__} (the database may be unavailable; retrying)"
 
 
 def supports_syncrepl(conn: LDAPObject) -> bool:

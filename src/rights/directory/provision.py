@@ -24,7 +24,14 @@ import structlog
 
 from rights.directory import metrics
 from rights.directory import state as st
-from rights.directory.client import UNAVAILABLE, Backoff, DirectoryUnavailable, connect, describe
+from rights.directory.client import (
+    UNAVAILABLE,
+    Backoff,
+    DirectoryUnavailable,
+    connect,
+    dependency_error,
+    describe,
+)
 from rights.directory.mapping import Mapping
 from rights.directory.records import norm_dn
 from rights.directory.sync import record_error
@@ -190,9 +197,16 @@ async def provision_follow(core: Core, mapping: Mapping, stop: asyncio.Event, *,
                     last_repair = loop.time()
             backoff.reset()
             delay = interval
-        except DirectoryUnavailable as exc:
+        except (DirectoryUnavailable, ldap.LDAPError) as exc:  # never ends follow: retry with back-off
+            error = describe(exc, "directory error") if isinstance(exc, ldap.LDAPError) else str(exc)
+        except Exception as exc:  # a database outage (or a bug) must not end follow either
+            error = dependency_error(exc)
+        else:
+            error = None
+        if error is not None:
             delay = backoff.next_delay()
-            log.warning("directory_unavailable", error=str(exc), retry_in=round(delay, 2))
-            await record_error(core, str(exc), STREAM)
+            log.warning("directory_unavailable", error=error, retry_in=round(delay, 2))
+            with suppress(Exception):  # the database may be down as well
+                await record_error(core, error, STREAM)
         with suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), delay)

@@ -11,13 +11,14 @@ Nothing is deleted: work relations get ``ended_at``, designations ``removed_at``
 from __future__ import annotations
 
 import msgspec
+import structlog
 
 from rights.directory import state as st
 from rights.directory.records import GroupRecord, OrgRecord, PersonRecord, Snapshot, digest, norm_dn
 from rights.domain import rules
-from rights.domain.errors import DomainError
-from rights.domain.identifiers import IdentifierKind
-from rights.domain.model import Administrator, Organisation, OrgIdentifiers, Person, WorkRelation
+from rights.domain.errors import Conflict, DomainError
+from rights.domain.identifiers import IdentifierKind, mask_national_number
+from rights.domain.model import Administrator, AuditEvent, Organisation, OrgIdentifiers, Person, WorkRelation
 from rights.domain.ports import Caller, PrincipalKind
 from rights.domain.services.base import (
     ORG_PREFIX,
@@ -29,12 +30,13 @@ from rights.domain.services.base import (
     to_data,
 )
 
+log = structlog.get_logger("rights.directory")
 SYSTEM = Caller(kind=PrincipalKind.PLATFORM_ADMIN, subject="directory:sync")
 KIND_LABEL = {"org": "organisation", "person": "person", "wr": "work relation", "adm": "administrator"}
 
 
 class Action(msgspec.Struct, frozen=True):
-    op: str  # + created, ~ updated, - ended, ! skipped
+    op: str  # + created, ~ updated, - ended, ! skipped, = held for an operator
     kind: str
     dn: str
     detail: str = ""
@@ -47,6 +49,9 @@ class Report(msgspec.Struct, kw_only=True):
     actions: list[Action] = []
     unchanged: int = 0
     dry_run: bool = False
+    # held for an operator (docs/ldap.md, runbook): never with a full national number
+    identity_conflicts: list[dict] = []
+    held_removals: list[dict] = []
 
     def count(self, op: str) -> int:
         return sum(1 for a in self.actions if a.op == op)
@@ -54,7 +59,7 @@ class Report(msgspec.Struct, kw_only=True):
     @property
     def counts(self) -> dict[str, int]:
         return {"created": self.count("+"), "updated": self.count("~"), "ended": self.count("-"),
-                "skipped": self.count("!"), "unchanged": self.unchanged}
+                "skipped": self.count("!"), "held": self.count("="), "unchanged": self.unchanged}
 
     def text(self) -> str:
         head = "dry run: nothing was written\n" if self.dry_run else ""
@@ -63,10 +68,17 @@ class Report(msgspec.Struct, kw_only=True):
         return head + "".join(a.line() + "\n" for a in self.actions) + tail + "\n"
 
 
+def person_digest(p: PersonRecord) -> str:
+    return digest({"n": p.national_number, "g": p.given_name, "f": p.family_name, "e": p.email})
+
+
 class Reconciler:
-    def __init__(self, core: Core, tx, snapshot: Snapshot, *, dry_run: bool = False) -> None:
+    def __init__(self, core: Core, tx, snapshot: Snapshot, *, dry_run: bool = False,
+                 holds: dict[str, dict] | None = None) -> None:
+        """``holds``: what the previous batch held (by key), so each hold is audited once, when it starts."""
         self.core, self.tx, self.snap, self.dry = core, tx, snapshot, dry_run
-        self.report = Report(actions=[], dry_run=dry_run)
+        self.holds = holds or {}
+        self.report = Report(actions=[], dry_run=dry_run, identity_conflicts=[], held_removals=[])
         self.now = core.now()
         self.links: dict[str, st.Link] = {}
         self.org_ids: dict[str, str] = {}  # org uuid -> org id
@@ -86,6 +98,8 @@ class Reconciler:
             desired.add(f"person:{person.uuid}")
             await self._guard(self._person, person)
         for person in self.snap.persons.values():
+            if person.uuid in self.snap.held:  # an identity conflict: nothing of this entry moves
+                continue
             for ref in person.organisations:
                 key = f"wr:{person.uuid}:{ref[0]}={ref[1]}"
                 desired.add(key)
@@ -104,7 +118,8 @@ class Reconciler:
                     continue
                 key = f"adm:{group.uuid}:{uuid}"
                 desired.add(key)
-                await self._guard(self._administrator, group, uuid, key)
+                if uuid not in self.snap.held:
+                    await self._guard(self._administrator, group, uuid, key)
         order = {"adm": 0, "wr": 1, "person": 2, "org": 3}
         gone = [link for k, link in self.links.items() if link.gone_at is None and k not in desired
                 and link.entry_uuid not in self.snap.held and not self._held_person(link)]
@@ -183,7 +198,7 @@ class Reconciler:
 
     async def _person(self, p: PersonRecord) -> None:
         key = f"person:{p.uuid}"
-        dig = digest({"n": p.national_number, "g": p.given_name, "f": p.family_name, "e": p.email})
+        dig = person_digest(p)
         link = self._current(key)
         if link is None:
             existing = await self.tx.find_person(p.national_number)
@@ -202,8 +217,10 @@ class Reconciler:
         if link.digest == dig and link.dn == p.dn:
             self.report.unchanged += 1
             return None
+        current = await self.tx.get_person(link.entity_id)
+        if current is not None and current.national_number != p.national_number:
+            return await self._identity_conflict(p, current)
         if link.owned and link.digest != dig:
-            current = await self.tx.get_person(link.entity_id)
             if current is not None:
                 updated = msgspec.structs.replace(current, national_number=p.national_number,
                                                   given_name=p.given_name, family_name=p.family_name, email=p.email)
@@ -215,6 +232,30 @@ class Reconciler:
             self._act("~", "person", p.dn, _moved(link.dn, p.dn))
         await self._link(key, "person", link.entity_id, p.uuid, p.dn, dig, link.owned)
         return None
+
+    async def _identity_conflict(self, p: PersonRecord, current: Person) -> None:
+        """A directory person's national number changed: an identity must not move. Hold the entry
+        (the person keeps their number, relations and designations) until an operator confirms."""
+        self.snap.held.add(p.uuid)
+        taken = await self.tx.find_person(p.national_number)
+        hold = {"key": p.uuid, "dn": p.dn, "person_id": current.id,
+                "was": mask_national_number(current.national_number), "now": mask_national_number(p.national_number),
+                "new_number_taken_by": taken.id if taken is not None else None,
+                "since": self.holds.get(p.uuid, {}).get("since") or self.now.isoformat()}
+        self.report.identity_conflicts.append(hold)
+        self._act("=", "person", p.dn, f"held: national number changed from {hold['was']} to {hold['now']};"
+                  f" confirm with `rights ldap confirm-identity {p.uuid}`")
+        if p.uuid not in self.holds:
+            await self._hold_event("directory_identity_conflict", hold, None, f"person:{current.id}")
+
+    async def _hold_event(self, action: str, hold: dict, org_id: str | None, target: str) -> None:
+        """A new hold: one log line and one audit event (the holds stay on the status until resolved)."""
+        if self.dry:
+            return
+        log.warning(action, **{k: v for k, v in hold.items() if k != "since"})
+        await self.tx.audit(AuditEvent(at=self.now, actor=SYSTEM.subject, actor_kind=SYSTEM.kind.value,
+                                       action=action, organisation_id=org_id, target=target,
+                                       details={k: v for k, v in hold.items() if k != "since"}))
 
     # --- work relations and administrators -----------------------------------------------------
 
@@ -312,6 +353,11 @@ class Reconciler:
         elif link.owned and link.kind == "adm":
             admin = await self._admin(link)
             if admin is not None and admin.removed_at is None:
+                admins = await self.tx.administrators(admin.organisation_id)
+                try:  # the domain's own rule: never the last administrator, nor the last main one
+                    rules.ensure_may_remove(actor_person_id=None, platform_admin=True, admins=admins, target=admin)
+                except Conflict as exc:
+                    return await self._hold_removal(link, admin, reason, exc.code)
                 removed = msgspec.structs.replace(admin, removed_at=self.now, removed_by=SYSTEM.subject,
                                                   removal_reason=reason)
                 if not self.dry:
@@ -327,6 +373,19 @@ class Reconciler:
             self._act("-", link.kind, link.dn, reason)
         if not self.dry:
             await st.save_link(self.tx, msgspec.structs.replace(link, gone_at=self.now), self.now)
+
+    async def _hold_removal(self, link: st.Link, admin: Administrator, reason: str, code: str) -> None:
+        org = await self.tx.get_organisation(admin.organisation_id)
+        name = org.name if org is not None else admin.organisation_id
+        hold = {"key": link.key, "dn": link.dn, "organisation_id": admin.organisation_id, "organisation": name,
+                "administrator_id": admin.id, "reason": reason, "held_because": code,
+                "since": self.holds.get(link.key, {}).get("since") or self.now.isoformat()}
+        self.report.held_removals.append(hold)
+        what = "main administrator" if code == "last_main_administrator" else "administrator"
+        self._act("=", "adm", link.dn, f"held: {reason}, but {name} would have no {what} left;"
+                  f" confirm with `rights ldap confirm-removal {link.key}`")
+        if link.key not in self.holds:
+            await self._hold_event("directory_removal_held", hold, admin.organisation_id, f"administrator:{admin.id}")
 
     async def _admin(self, link: st.Link) -> Administrator | None:
         """The active designation behind an ``adm:`` link (found through its person's designations)."""

@@ -61,21 +61,30 @@ async def apply_batch(core: Core, mapping: Mapping, batch: Batch, *, dry_run: bo
             replica.pop(uuid, None)
         replica.update(batch.upserts)
         snapshot = build_snapshot(mapping, replica)
-        report = await Reconciler(core, tx, snapshot, dry_run=dry_run).run()
+        previous = await st.get_state(tx, STREAM)
+        holds = {h["key"]: h for h in [*previous.status.get("identity_conflicts", []),
+                                       *previous.status.get("held_removals", [])]}
+        report = await Reconciler(core, tx, snapshot, dry_run=dry_run, holds=holds).run()
         if dry_run:
             return report
         if gone:
             await st.drop_entries(tx, sorted(gone))
         for uuid, (dn, attrs) in batch.upserts.items():
             await st.put_entry(tx, uuid, dn, attrs)
-        previous = await st.get_state(tx, STREAM)
+        incremental = previous.status.get("incremental")
+        if batch.mode != "full":  # only an incremental batch shows that incremental sync works
+            incremental = {"ok": True, "at": core.now().isoformat(), "error": None}
         status = {
+            **{k: v for k, v in previous.status.items() if k in ("last_full_refresh",)},
             "mode": batch.mode,
+            "incremental": incremental,
             "entries": {"organisations": len(snapshot.orgs), "persons": len(snapshot.persons),
                         "administrator_groups": len(snapshot.groups)},
             "last_run": report.counts,
             "skipped": [f"{dn}: {reason}" for dn, reason in snapshot.skipped][:50],
             "error": None,
+            "identity_conflicts": report.identity_conflicts,
+            "held_removals": report.held_removals,
         }
         await st.save_state(tx, msgspec.structs.replace(
             previous, cookie=batch.cookie if batch.cookie is not None else previous.cookie,
@@ -84,13 +93,19 @@ async def apply_batch(core: Core, mapping: Mapping, batch: Batch, *, dry_run: bo
     return report
 
 
-async def record_error(core: Core, message: str, stream: str = STREAM) -> None:
-    """Keep the last error on the status (readyz, ``rights ldap status``); the data stays as it was."""
+async def record_error(core: Core, message: str, stream: str = STREAM, *, incremental: bool = False) -> None:
+    """Keep the last error on the status (readyz, ``rights ldap status``); the data stays as it was.
+
+    ``incremental``: the attempt was incremental (syncrepl from a cookie, a poll, follow), so the status
+    also says incremental sync does not work until an incremental batch commits again."""
     metrics.SYNC_ERRORS.labels(stream).inc()
     async with core.store.write() as tx:
         previous = await st.get_state(tx, stream)
-        await st.save_state(tx, msgspec.structs.replace(
-            previous, status={**previous.status, "error": message, "error_at": core.now().isoformat()}))
+        status = {**previous.status, "error": message, "error_at": core.now().isoformat()}
+        if incremental:
+            status["incremental"] = {**(previous.status.get("incremental") or {}), "ok": False, "error": message}
+        await st.save_state(tx, msgspec.structs.replace(previous, status=status))
+    metrics.observe_error(stream, status)
 
 
 def read_everything(mapping: Mapping, on_page: Callable[[int], None] | None = None) -> list[RawEntry]:

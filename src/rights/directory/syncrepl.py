@@ -18,6 +18,7 @@ import structlog
 from ldap.ldapobject import LDAPObject
 from ldap.syncrepl import SyncreplConsumer
 
+from rights.directory import metrics
 from rights.directory import state as st
 from rights.directory.client import (
     UNAVAILABLE,
@@ -25,6 +26,7 @@ from rights.directory.client import (
     DirectoryUnavailable,
     connect,
     decode_attributes,
+    dependency_error,
     describe,
     entry_uuid,
     paged_search,
@@ -39,6 +41,26 @@ log = structlog.get_logger("rights.directory")
 POLL_TIMEOUT = 0.3  # seconds without a message before a persist batch is committed
 TS = "ts:"  # cookie prefix of the modifyTimestamp fallback
 REFRESH_REQUIRED = 4096  # RFC 4533 e-syncRefreshRequired
+UNWILLING = 53  # what OpenLDAP answers to a cookie newer than its own context CSN
+
+
+class DirectoryError(DirectoryUnavailable):
+    """The directory answered, but with an error (not a lost connection); handled like unavailability."""
+
+
+class RefreshRequired(Exception):
+    """The server cannot continue from our cookie: only a refresh from nothing brings us in step."""
+
+
+def refresh_reason(exc: ldap.LDAPError) -> str | None:
+    """Why ``exc`` means "start again from a complete refresh", or None when it does not."""
+    info = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
+    if info.get("result") == REFRESH_REQUIRED:
+        return "e-syncRefreshRequired" + (f" ({info['info']})" if info.get("info") else "")
+    if info.get("result") == UNWILLING and "newer than provider" in str(info.get("info", "")):
+        # e.g. slapd restored from a backup, or killed before it checkpointed its context CSN
+        return f"consumer state is newer than provider ({info.get('desc', 'unwilling to perform')})"
+    return None
 
 
 class Session:
@@ -136,6 +158,7 @@ async def syncrepl_session(
             conn.syncrepl_search, mapping.sync.base, ldap.SCOPE_SUBTREE,
             mode="refreshAndPersist" if persist else "refreshOnly",
             filterstr=mapping.union_filter(), attrlist=mapping.attributes())
+        holds = Holds()
         while stop is None or not stop.is_set():
             idle = False
             try:
@@ -146,30 +169,52 @@ async def syncrepl_session(
                 session.end_refresh()
                 await _commit(core, mapping, session, on_commit)
                 break
-            if session.refresh_ended or (idle and not session.refreshing and session.dirty):
-                await _commit(core, mapping, session, on_commit)
+            if (session.refresh_ended or (idle and not session.refreshing and session.dirty)
+                    or (idle and not session.refreshing and await holds.rights_changed(core))):
+                await holds.committed(core, await _commit(core, mapping, session, on_commit))
     except UNAVAILABLE as exc:
         raise DirectoryUnavailable(describe(exc)) from None
     except ldap.LDAPError as exc:
-        if not (exc.args and isinstance(exc.args[0], dict) and exc.args[0].get("result") == REFRESH_REQUIRED):
-            raise
-        # The server no longer knows our cookie's point in time: start again from a complete refresh.
-        async with core.store.write() as tx:
-            state = await st.get_state(tx, STREAM)
-            await st.save_state(tx, msgspec.structs.replace(state, cookie=None))
-        raise DirectoryUnavailable("the directory asked for a full refresh (e-syncRefreshRequired)") from None
+        if (reason := refresh_reason(exc)) is None:
+            raise DirectoryError(describe(exc, "directory error")) from None
+        raise RefreshRequired(reason) from None
     finally:
         with suppress(ldap.LDAPError):
             await asyncio.to_thread(conn.unbind_s)
     return session
 
 
-async def _commit(core: Core, mapping: Mapping, session: Session, on_commit) -> None:
+async def _commit(core: Core, mapping: Mapping, session: Session, on_commit) -> Report:
     report = await apply_batch(core, mapping, session.take())
     if on_commit is not None:
         on_commit(report)
     if report.actions:
         log.info("directory_batch_applied", **report.counts)
+    return report
+
+
+class Holds:
+    """While a batch holds an administrator removal, a quiet persist stream still re-reconciles (an
+    empty batch) once rights itself changed, e.g. an administrator was appointed by hand: the removal
+    then goes through without waiting for the next directory change."""
+
+    def __init__(self) -> None:
+        self.revision: int | None = None  # the change log's revision after the last batch, while holding
+        self.checked = 0.0
+
+    async def committed(self, core: Core, report: Report) -> None:
+        self.revision = None
+        if report.held_removals:
+            async with core.store.read() as tx:
+                self.revision = await tx.latest_revision()
+
+    async def rights_changed(self, core: Core) -> bool:
+        loop = asyncio.get_running_loop()
+        if self.revision is None or loop.time() - self.checked < 1.0:
+            return False
+        self.checked = loop.time()
+        async with core.store.read() as tx:
+            return await tx.latest_revision() > self.revision
 
 
 def _poll_read(mapping: Mapping, since: str | None) -> tuple[list, set[str], str | None]:
@@ -221,6 +266,8 @@ async def _mode(mapping: Mapping) -> str:
             return supports_syncrepl(conn)
         except UNAVAILABLE as exc:
             raise DirectoryUnavailable(describe(exc)) from None
+        except ldap.LDAPError as exc:
+            raise DirectoryError(describe(exc, "directory error")) from None
         finally:
             with suppress(ldap.LDAPError):
                 conn.unbind_s()
@@ -228,21 +275,51 @@ async def _mode(mapping: Mapping) -> str:
     return "syncrepl" if await asyncio.to_thread(probe) else "poll"
 
 
+async def _refresh_from_nothing(core: Core, reason: str) -> None:
+    """Forget the cookie and note why, so the next session is a complete refresh (entries not in it are gone)."""
+    log.warning("directory_full_refresh", reason=reason)
+    metrics.FULL_REFRESHES.inc()
+    async with core.store.write() as tx:
+        state = await st.get_state(tx, STREAM)
+        await st.save_state(tx, msgspec.structs.replace(state, cookie=None, status={
+            **state.status, "last_full_refresh": {"at": core.now().isoformat(), "reason": reason}}))
+
+
+async def _incremental(core: Core, mapping: Mapping, *, persist: bool, stop: asyncio.Event | None = None,
+                       on_commit=None) -> None:
+    """One syncrepl session; when the server refuses our cookie, a complete refresh, and carry on."""
+    try:
+        await syncrepl_session(core, mapping, persist=persist, stop=stop, on_commit=on_commit)
+    except RefreshRequired as exc:
+        await _refresh_from_nothing(core, str(exc))
+        await syncrepl_session(core, mapping, persist=persist, stop=stop, on_commit=on_commit)
+
+
 async def sync_once(core: Core, mapping: Mapping, *, full: bool = False, dry_run: bool = False) -> Report:
-    """``rights ldap sync``: a syncrepl refresh from the stored cookie (or from nothing), or a poll."""
-    cookie = await _cookie(core)
-    if full or dry_run:
-        return await full_sync(core, mapping, dry_run=dry_run)
-    reports: list[Report] = []
-    if await _mode(mapping) == "syncrepl" and not (cookie or "").startswith(TS):
-        # without a cookie this is a complete refresh, which leaves the cookie to resume from
-        await syncrepl_session(core, mapping, persist=False, on_commit=reports.append)
-        return reports[-1] if reports else Report(actions=[])
-    return await poll_once(core, mapping)
+    """``rights ldap sync``: a syncrepl refresh from the stored cookie (or from nothing), or a poll.
+
+    A failure is kept on the status (``--dry-run`` writes nothing, not even that) and raised."""
+    if dry_run:
+        return await full_sync(core, mapping, dry_run=True)
+    try:
+        if full:
+            return await full_sync(core, mapping)
+        cookie = await _cookie(core)
+        reports: list[Report] = []
+        if await _mode(mapping) == "syncrepl" and not (cookie or "").startswith(TS):
+            # without a cookie this is a complete refresh, which leaves the cookie to resume from
+            await _incremental(core, mapping, persist=False, on_commit=reports.append)
+            return reports[-1] if reports else Report(actions=[])
+        return await poll_once(core, mapping)
+    except (DirectoryUnavailable, RefreshRequired, ldap.LDAPError) as exc:
+        error = describe(exc, "directory error") if isinstance(exc, ldap.LDAPError) else str(exc)
+        await record_error(core, error, incremental=not full)
+        raise DirectoryUnavailable(error) from None
 
 
 async def follow(core: Core, mapping: Mapping, stop: asyncio.Event, on_commit=None) -> None:
-    """``rights ldap follow``: keep rights in step until ``stop``; reconnect with back-off on errors."""
+    """``rights ldap follow``: keep rights in step until ``stop``. A directory error never ends it: it is
+    recorded on the status, and the loop reconnects with capped exponential back-off and jitter."""
     assert mapping.sync is not None
     backoff = Backoff(mapping.connection.retry_initial_seconds, mapping.connection.retry_max_seconds)
 
@@ -254,14 +331,23 @@ async def follow(core: Core, mapping: Mapping, stop: asyncio.Event, on_commit=No
     while not stop.is_set():
         try:
             if await _mode(mapping) == "syncrepl":
-                await syncrepl_session(core, mapping, persist=True, stop=stop, on_commit=committed)
+                await _incremental(core, mapping, persist=True, stop=stop, on_commit=committed)
             else:
                 committed(await poll_once(core, mapping))
                 with suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), mapping.sync.poll_seconds)
-        except DirectoryUnavailable as exc:
-            delay = backoff.next_delay()
-            log.warning("directory_unavailable", error=str(exc), retry_in=round(delay, 2))
-            await record_error(core, str(exc))
-            with suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
+            continue
+        except (DirectoryUnavailable, RefreshRequired) as exc:
+            error = str(exc)
+        except ldap.LDAPError as exc:  # anything python-ldap raises outside the session's own handling
+            error = describe(exc, "directory error")
+        except Exception as exc:  # a database outage (or a bug) must not end follow either
+            error = dependency_error(exc)
+        delay = backoff.next_delay()
+        log.warning("directory_unavailable", error=error, retry_in=round(delay, 2))
+        try:
+            await record_error(core, error, incremental=True)
+        except Exception as exc:  # noqa: BLE001 - the database may be down too; follow still goes on
+            log.warning("directory_status_not_saved", error=type(exc).__name__)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)

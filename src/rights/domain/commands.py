@@ -48,13 +48,54 @@ class NewOrganisation(Command, kw_only=True):
     status: OrgStatus = OrgStatus.ACTIVE
 
 
+# PATCH bodies are JSON Merge Patches (RFC 7396): a member left out keeps its value, ``null`` removes it,
+# an object merges member by member, and an array replaces the whole array.
+Unset = msgspec.UnsetType
+UNSET = msgspec.UNSET
+
+
+class IdentifiersPatch(Command, kw_only=True):
+    enterprise_number: str | None | Unset = UNSET
+    establishment_numbers: tuple[str, ...] | None | Unset = UNSET
+    ovo_code: str | None | Unset = UNSET
+    nis_code: str | None | Unset = UNSET
+    institution_number: str | None | Unset = UNSET
+
+
+class AddressPatch(Command, kw_only=True):
+    street: str | None | Unset = UNSET
+    house_number: str | None | Unset = UNSET
+    box: str | None | Unset = UNSET
+    postal_code: str | None | Unset = UNSET
+    municipality: str | None | Unset = UNSET
+    country: str | None | Unset = UNSET
+
+
 class OrganisationUpdate(Command, kw_only=True):
-    name: Name | msgspec.UnsetType = msgspec.UNSET
-    short_name: str | None | msgspec.UnsetType = msgspec.UNSET
-    address: Address | None | msgspec.UnsetType = msgspec.UNSET
-    parent: str | None | msgspec.UnsetType = msgspec.UNSET
-    identifiers: IdentifiersInput | msgspec.UnsetType = msgspec.UNSET
+    name: Name | Unset = UNSET
+    short_name: str | None | Unset = UNSET
+    address: AddressPatch | None | Unset = UNSET
+    parent: str | None | Unset = UNSET
+    identifiers: IdentifiersPatch | Unset = UNSET
     expected_version: int | None = None
+
+
+class ContactPatch(Command, kw_only=True):
+    """An administrator's contact card, merged: ``{"disclose": false}`` keeps e-mail and phone."""
+
+    email: str | None | Unset = UNSET
+    phone: str | None | Unset = UNSET
+    disclose: bool | Unset = UNSET
+
+
+def merged(current: msgspec.Struct, patch: Command, **nulls: object) -> dict[str, object]:
+    """The current struct's fields with the patch's members applied (``nulls`` gives what null means)."""
+    out = msgspec.structs.asdict(current)
+    for name in patch.__struct_fields__:
+        value = getattr(patch, name)
+        if value is not UNSET:
+            out[name] = nulls.get(name) if value is None else value
+    return out
 
 
 class StatusChange(Command, kw_only=True):
@@ -108,7 +149,9 @@ class Revocation(Command, kw_only=True):
 
 
 class ValidityChange(Command, kw_only=True):
-    valid_until: datetime
+    """A merge patch of a grant's validity: what is left out keeps its value."""
+
+    valid_until: datetime | Unset = UNSET
     valid_from: datetime | None = None
     reason: Reason = ""
     expected_version: int | None = None

@@ -15,6 +15,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Invalid national register or BIS number: {reason}.",
     ),
     "invalid_value": ("Ongeldige waarde: {reason}.", "Invalid value: {reason}."),
+    "duplicate_key": (
+        "Een sleutel komt twee keer voor in de JSON; elke sleutel mag maar één keer.",
+        "A key occurs twice in the JSON object; each key may occur only once.",
+    ),
+    "json_too_deep": (
+        "De JSON is te diep genest (hoogstens {max_depth} niveaus).",
+        "The JSON is nested too deeply (at most {max_depth} levels).",
+    ),
+    "nul_character": (
+        "Het NUL-teken (\\u0000) is niet toegelaten.",
+        "The NUL character (\\u0000) is not allowed.",
+    ),
+    "number_out_of_range": (
+        "Het getal is te groot of te klein (hoogstens {maximum}).",
+        "The number is out of range (at most {maximum}).",
+    ),
+    "mandate_too_long": (
+        "Een mandaat mag hoogstens {max_days} dagen lopen.",
+        "A mandate may run for at most {max_days} days.",
+    ),
     "unknown_organisation": ("Onbekende organisatie.", "Unknown organisation."),
     "unknown_person": ("Onbekende persoon.", "Unknown person."),
     "unknown_grant": ("Onbekend gebruikersrecht.", "Unknown grant."),
@@ -118,6 +138,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The last main local administrator cannot be removed; appoint another one first.",
     ),
     "already_revoked": ("Dit recht is al ingetrokken.", "This grant is already revoked."),
+    "grant_ended": (
+        "Dit recht is afgelopen en kan niet worden verlengd; ken een nieuw recht toe.",
+        "This grant has ended and cannot be extended; make a new grant.",
+    ),
+    "person_name_mismatch": (
+        "De naam komt niet overeen met die van dit rijksregisternummer.",
+        "The name does not match the one registered for this national number.",
+    ),
+    "not_allowed_to_list_persons": (
+        "Enkel de beheerders van deze organisatie mogen opvragen wie voor haar mag optreden.",
+        "Only this organisation's administrators may list who may act for it.",
+    ),
     "version_conflict": (
         "Het recht werd intussen gewijzigd (versie {actual}); laad het opnieuw.",
         "The grant was changed meanwhile (version {actual}); reload it.",
@@ -364,3 +396,12 @@ class Conflict(DomainError):
     """The request clashes with the current state (revoked twice, last administrator, stale version)."""
 
     kind = "conflict"
+
+
+class Unavailable(Exception):
+    """A port cannot be reached just now (the database is down); the caller may retry later.
+
+    Not a :class:`DomainError`: it says nothing about the request, so nothing catches it as a refusal.
+    """
+
+    retry_after_seconds = 5

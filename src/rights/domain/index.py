@@ -5,6 +5,13 @@ It answers exactly as :func:`rights.domain.decisions.decide` (a property test ho
 but in a few dictionary look-ups: people, organisations and (role, measure) pairs are small integers,
 a grant lives in parallel arrays, and one dict maps (person, organisation, role-measure) to its
 grants. Validity is evaluated at question time, so nothing expires by a background job.
+
+The revision promise: an answer that reports revision R reflects every change up to and including R
+and none after. The index is changed only by :meth:`DecisionIndex.apply`, which puts everything a batch
+of changes touched and then advances ``revision``, in one synchronous step (no ``await`` inside). The
+index lives on one event loop and its readers are synchronous too (they read ``revision`` and answer
+without awaiting in between), so no reader can see a change without its revision or the reverse, and
+the check path pays nothing for it: no lock, no copy.
 """
 
 from __future__ import annotations
@@ -57,6 +64,18 @@ class _Mandate(msgspec.Struct, frozen=True):
     revoked: float
 
 
+class IndexUpdate(msgspec.Struct, kw_only=True):
+    """What a batch of changes touched, read in one snapshot, and the revision that snapshot is at."""
+
+    revision: int
+    organisations: list[Organisation] = msgspec.field(default_factory=list)
+    persons: list[Person] = msgspec.field(default_factory=list)
+    work_relations: list[WorkRelation] = msgspec.field(default_factory=list)
+    mandates: list[Mandate] = msgspec.field(default_factory=list)
+    grants: list[Grant] = msgspec.field(default_factory=list)
+    successions: list[Succession] = msgspec.field(default_factory=list)
+
+
 class DecisionIndex:
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
@@ -98,6 +117,26 @@ class DecisionIndex:
         self.succeeded: dict[int, tuple[float, tuple[int, ...]]] = {}
 
     # --- loading and keeping current --------------------------------------------------------------
+
+    def apply(self, update: IndexUpdate) -> None:
+        """Put everything ``update`` carries, then advance the revision: one step as readers see it.
+
+        Synchronous on purpose: no coroutine can run in the middle of it, so an answer reflects a
+        change exactly when it reports the change's revision. Keep awaits (and threads) out of here.
+        """
+        for org in update.organisations:
+            self.put_organisation(org)
+        for person in update.persons:
+            self.put_person(person)
+        for relation in update.work_relations:
+            self.put_work_relation(relation)
+        for mandate in update.mandates:
+            self.put_mandate(mandate)
+        for grant in update.grants:
+            self.put_grant(grant)
+        for succession in update.successions:
+            self.put_succession(succession)
+        self.revision = update.revision
 
     def put_person(self, person: Person) -> None:
         ix = self._p_ix.get(person.id)

@@ -2,7 +2,9 @@
 
 The change table is the source of truth. A push from the store (PostgreSQL LISTEN/NOTIFY) or a poll
 wakes the keeper; it reads the changes after its revision and re-reads the entities they touched in
-one snapshot, so the index never runs ahead of what it can vouch for.
+one snapshot, so the index never runs ahead of what it can vouch for. Only then does it change the
+index, and it does so together with the revision in one synchronous step (``DecisionIndex.apply``):
+an answer reports revision R exactly when it reflects every change up to R and none after (issue 18).
 """
 
 from __future__ import annotations
@@ -14,12 +16,22 @@ import time
 from collections.abc import Awaitable, Callable
 
 from rights.domain.catalogue import Catalogue
-from rights.domain.index import DecisionIndex
+from rights.domain.index import DecisionIndex, IndexUpdate
 from rights.domain.model import Change
 from rights.domain.ports import Store, Tx
 
 _BATCH = 1_000
 ORG_REFRESH_SECONDS = 30.0
+
+
+class _LoopBound:
+    """asyncio's Lock, Condition and Event belong to the loop that first waits on them."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.lock = asyncio.Lock()
+        self.advanced = asyncio.Condition()
+        self.wake = asyncio.Event()
 
 
 class IndexKeeper:
@@ -29,15 +41,26 @@ class IndexKeeper:
         self.poll_interval = poll_interval
         self.index = DecisionIndex(catalogue)
         self.built_in: float | None = None
-        self._wake = asyncio.Event()
-        self._advanced = asyncio.Condition()
+        self._loop_bound: _LoopBound | None = None
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], Awaitable[None]] | None = None
-        self._lock = asyncio.Lock()
         self.failures = 0
         self._orgs_stale = False
         self._orgs_refreshed = 0.0
         self.last_error: str | None = None
+
+    def _primitives(self) -> _LoopBound:
+        """The keeper's lock, condition and wake-up event for the running loop.
+
+        A keeper built on one loop and later driven from another (a test client's portal, a CLI's
+        ``asyncio.run``) would otherwise fail with "bound to a different event loop" at the first
+        contended ``catch_up``. Only one loop drives a keeper at a time; a new loop gets new ones.
+        """
+        loop = asyncio.get_running_loop()
+        bound = self._loop_bound
+        if bound is None or bound.loop is not loop:
+            bound = self._loop_bound = _LoopBound(loop)
+        return bound
 
     @property
     def revision(self) -> int:
@@ -92,43 +115,57 @@ class IndexKeeper:
 
     def nudge(self) -> None:
         """Something was committed: catch up now rather than at the next poll."""
-        self._wake.set()
+        if (bound := self._loop_bound) is not None:
+            bound.wake.set()
 
     async def _run(self) -> None:
         while True:
+            wake = self._primitives().wake
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-            self._wake.clear()
+                await asyncio.wait_for(wake.wait(), self.poll_interval)
+            wake.clear()
             try:
-                await self.catch_up()
-                if self._orgs_stale and time.monotonic() - self._orgs_refreshed >= ORG_REFRESH_SECONDS:
-                    await self.refresh_organisations()
+                await self.catch_up()  # also refreshes organisations when an import left them stale
                 self.last_error = None
             except Exception as exc:  # noqa: BLE001 - a failed round is retried at the next wake-up
                 self.failures += 1
                 self.last_error = f"{type(exc).__name__}"
 
     async def catch_up(self) -> int:
-        """Apply every committed change after the index's revision; returns how many."""
-        async with self._lock:
-            applied = 0
-            while True:
-                async with self.store.read() as tx:
-                    batch = await tx.changes(after=self.index.revision, limit=_BATCH)
-                    if not batch:
-                        break
-                    await self._apply(tx, batch)
-                self.index.revision = batch[-1].revision
-                applied += len(batch)
-                if len(batch) < _BATCH:
-                    break
-        if applied:
-            async with self._advanced:
-                self._advanced.notify_all()
-        return applied
+        """Apply every committed change after the index's revision; returns how many.
 
-    async def _apply(self, tx: Tx, batch: list[Change]) -> None:
+        Everything is read first, in one snapshot (the changes and the entities they touched, as they
+        stand at the snapshot's last change), and then applied with that revision in one synchronous
+        step (:meth:`DecisionIndex.apply`), so no answer ever sees one without the other.
+        """
+        async with self._primitives().lock:
+            async with self.store.read() as tx:
+                batch: list[Change] = []
+                while True:  # every page of the same snapshot: entities are read as they stand at its end
+                    page = await tx.changes(after=batch[-1].revision if batch else self.index.revision,
+                                            limit=_BATCH)
+                    batch += page
+                    if len(page) < _BATCH:
+                        break
+                if not batch and not self._refresh_due():
+                    return 0
+                update = await self._read(tx, batch, self.index.revision)
+                if refresh := self._refresh_due():
+                    update.organisations = [org async for org in tx.stream_organisations()]
+            if refresh:
+                self._orgs_stale = False
+                self._orgs_refreshed = time.monotonic()
+            self.index.apply(update)
+        if batch:
+            advanced = self._primitives().advanced
+            async with advanced:
+                advanced.notify_all()
+        return len(batch)
+
+    async def _read(self, tx: Tx, batch: list[Change], revision: int) -> IndexUpdate:
+        """The entities ``batch`` touched, as ``tx`` sees them; nothing is put in the index here."""
         index = self.index
+        update = IndexUpdate(revision=batch[-1].revision if batch else revision)
         touched: dict[str, set[str]] = {}
         for change in batch:
             touched.setdefault(change.entity, set()).add(change.entity_id)
@@ -140,42 +177,52 @@ class IndexKeeper:
                     touched.setdefault(entity, set()).update(change.data.get(f"{entity}_ids", ()))
             elif change.entity in ("import", "import_run"):
                 # A register import touched organisations in bulk: refresh them all, but at most once
-                # per ORG_REFRESH_SECONDS, outside the catch-up (an import writes many batches).
+                # per ORG_REFRESH_SECONDS (an import writes many batches).
                 self._orgs_stale = True
-        for org_id in sorted(touched.get("organisation", ())):
+        orgs = touched.get("organisation", set())
+        for org_id in sorted(orgs):
             if (org := await tx.get_organisation(org_id)) is not None:
-                index.put_organisation(org)
-        for person_id in sorted(touched.get("person", ())):
+                update.organisations.append(org)
+        persons = touched.get("person", set())
+        for person_id in sorted(persons):
             if (person := await tx.get_person(person_id)) is not None:
-                index.put_person(person)
+                update.persons.append(person)
         for relation_id in sorted(touched.get("work_relation", ())):
             if (relation := await tx.get_work_relation(relation_id)) is not None:
-                index.put_work_relation(relation)
+                update.work_relations.append(relation)
+
+        async def ensure_organisation(org_id: str) -> None:
+            if org_id not in orgs and index.organisation_ix(org_id) is None:
+                orgs.add(org_id)
+                if (org := await tx.get_organisation(org_id)) is not None:
+                    update.organisations.append(org)
+
         for mandate_id in sorted(touched.get("mandate", ())):
             if (mandate := await tx.get_mandate(mandate_id)) is not None:
-                await self._ensure_organisation(tx, mandate.holder_id)
-                index.put_mandate(mandate)
+                await ensure_organisation(mandate.holder_id)
+                update.mandates.append(mandate)
         for succession_id in sorted(touched.get("succession", ())):
             if (succession := await tx.get_succession(succession_id)) is not None:
-                index.put_succession(succession)
+                update.successions.append(succession)
         for grant_id in sorted(touched.get("grant", ())):
             if (grant := await tx.get_grant(grant_id)) is not None:
-                await self._ensure_organisation(tx, grant.organisation_id)
-                if index.person_ix(grant.person_id) is None and (p := await tx.get_person(grant.person_id)):
-                    index.put_person(p)
-                index.put_grant(grant)
+                await ensure_organisation(grant.organisation_id)
+                if grant.person_id not in persons and index.person_ix(grant.person_id) is None:
+                    persons.add(grant.person_id)
+                    if (p := await tx.get_person(grant.person_id)) is not None:
+                        update.persons.append(p)
+                update.grants.append(grant)
+        return update
+
+    def _refresh_due(self) -> bool:
+        return self._orgs_stale and time.monotonic() - self._orgs_refreshed >= ORG_REFRESH_SECONDS
 
     async def refresh_organisations(self) -> None:
-        """Re-read every organisation (names, identifiers, status) after a bulk register import."""
-        self._orgs_stale = False
-        self._orgs_refreshed = time.monotonic()
-        async with self.store.read() as tx:
-            async for org in tx.stream_organisations():
-                self.index.put_organisation(org)
-
-    async def _ensure_organisation(self, tx: Tx, org_id: str) -> None:
-        if self.index.organisation_ix(org_id) is None and (org := await tx.get_organisation(org_id)):
-            self.index.put_organisation(org)
+        """Re-read every organisation (names, identifiers, status) after a bulk register import, together
+        with any change committed since (one snapshot, one step)."""
+        self._orgs_stale = True
+        self._orgs_refreshed = 0.0
+        await self.catch_up()
 
     async def wait_for(self, revision: int, timeout: float) -> bool:
         """Wait until the index has applied ``revision`` (True) or the time is up (False)."""
@@ -183,11 +230,12 @@ class IndexKeeper:
             return True
         self.nudge()
         deadline = asyncio.get_running_loop().time() + timeout
-        async with self._advanced:
+        advanced = self._primitives().advanced
+        async with advanced:
             while self.index.revision < revision:
                 remaining = deadline - asyncio.get_running_loop().time()
                 if remaining <= 0:
                     return False
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._advanced.wait(), remaining)
+                    await asyncio.wait_for(advanced.wait(), remaining)
         return True

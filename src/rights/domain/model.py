@@ -221,6 +221,32 @@ class AuditEvent(msgspec.Struct, frozen=True, kw_only=True):
     details: dict = {}
 
 
+class ChainHead(msgspec.Struct, frozen=True, kw_only=True):
+    """The last entry of a hash-chained table (``changes`` or ``audit_events``), for outside witnesses.
+
+    ``position`` is the revision (changes) or id (audit events), 0 for an empty chain; ``at`` is that
+    entry's time.
+    """
+
+    table: str
+    position: int
+    hash: str
+    at: datetime | None = None
+
+
+class ChainBreak(msgspec.Struct, frozen=True, kw_only=True):
+    """The first entry where a hash chain does not hold; ``position`` None means the recorded head."""
+
+    table: str
+    position: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        if self.position is None:
+            return f"{self.table} head: {self.problem}"
+        return f"{self.table} {'revision' if self.table == 'changes' else 'id'} {self.position}: {self.problem}"
+
+
 class RequestStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"

@@ -7,7 +7,7 @@ production PostgreSQL, and one conformance suite runs against both.
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -19,6 +19,8 @@ from rights.domain.model import (
     AccessRequest,
     Administrator,
     AuditEvent,
+    ChainBreak,
+    ChainHead,
     Change,
     Grant,
     LegalRepresentative,
@@ -60,6 +62,9 @@ class Caller(msgspec.Struct, frozen=True, kw_only=True):
     person_id: str | None = None
     request_id: str | None = None
     address: str | None = None
+    # A service client whose token carries the listing scope (RIGHTS_PERSONS_LIST_SCOPE) may list who
+    # may act for any organisation; other service clients may not.
+    may_list_persons: bool = False
 
     @property
     def platform_admin(self) -> bool:
@@ -173,7 +178,16 @@ class Tx(Protocol):
         self, *, entity: str | None = None, entity_id: str | None = None, after: int = 0, limit: int = 100
     ) -> list[Change]: ...
     async def latest_revision(self) -> int: ...
-    async def audit(self, event: AuditEvent) -> None: ...
+    async def audit(self, event: AuditEvent) -> None:
+        """Append to the audit trail. Only inside ``Store.write()``: the hash chain needs appends serialised."""
+        ...
+    async def chain_heads(self) -> tuple[ChainHead, ChainHead]:
+        """The heads of the hash-chained change log and audit trail."""
+        ...
+    async def verify_chains(self, anchors: Mapping[str, tuple[int, str]] | None = None) -> list[ChainBreak]:
+        """Walk both hash chains; the first broken entry of each (empty: both hold). ``anchors``: heads
+        witnessed earlier, by table name, as (position, hash)."""
+        ...
     async def audit_events(
         self, *, organisation_id: str | None = None, after_id: int = 0, limit: int = 100
     ) -> list[tuple[int, AuditEvent]]: ...

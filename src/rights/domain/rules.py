@@ -7,7 +7,7 @@ directly; the service gathers the facts inside one transaction and then asks the
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from rights.domain.catalogue import OrgTypePolicy, Role
 from rights.domain.errors import Conflict, Forbidden, InvalidInput
@@ -74,6 +74,34 @@ def ensure_administers(
     if not admin.administers(application):
         raise Forbidden("application_not_administered", "role", application=application)
     return admin
+
+
+# A mandate runs at most this long, and starts at most this far ahead (grants are capped per role by
+# the policies; mandates span applications, so one bound for all).
+MANDATE_MAX_DAYS = 5 * 366
+
+
+def aware_utc(value: datetime, field_name: str) -> datetime:
+    """A moment with a time zone, in UTC; a zone-less or unrepresentable one (year 9999 at -14:00) is
+    refused naming the field, instead of overflowing later in storage."""
+    if value.tzinfo is None:
+        raise InvalidInput("invalid_value", field_name, reason="a time zone is required")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput("invalid_value", field_name, reason="out of range") from None
+
+
+def ensure_mandate_validity(valid_from: datetime, valid_until: datetime | None, now: datetime) -> None:
+    limit = timedelta(days=MANDATE_MAX_DAYS)
+    if valid_from - now > limit:
+        raise InvalidInput("mandate_too_long", "valid_from", max_days=MANDATE_MAX_DAYS)
+    if valid_until is None:
+        return
+    if valid_until <= valid_from:
+        raise InvalidInput("validity_ends_before_start", "valid_until")
+    if valid_until - valid_from > limit:
+        raise InvalidInput("mandate_too_long", "valid_until", max_days=MANDATE_MAX_DAYS)
 
 
 def ensure_validity(role: Role, valid_from: datetime, valid_until: datetime, now: datetime) -> None:

@@ -19,6 +19,7 @@ from rights.imports import runs
 from rights.imports.bulk import Bulk
 from rights.imports.report import BadRowReport
 from rights.storage import SqlStore
+from rights.storage import registers as reg
 
 BATCH = 1000
 UPDATE = """UPDATE organisations SET type = :type, name = :name, short_name = :short_name,
@@ -39,7 +40,9 @@ class Entry:
     parent_key: str | None = None
 
     def fingerprint(self) -> str:
-        raw = repr((self.type, self.name, self.short_name, sorted(self.identifiers.items()), self.active,
+        # "names-2": the short name got a name row of its own (issue 11); a new marker rewrites every
+        # entry once, so entries imported before get it too
+        raw = repr(("names-2", self.type, self.name, self.short_name, sorted(self.identifiers.items()), self.active,
                     self.address))  # fmt: skip
         return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
 
@@ -72,16 +75,18 @@ async def _batch(b: Bulk, source: str, batch: list[Entry], rep: BadRowReport, st
     known = {row[0]: row for row in await b.rows(
         "SELECT r.source_key, r.organisation_id, r.fingerprint FROM register_records r"
         " WHERE r.source = :source AND r.source_key IN :keys", source=source, keys=[e.key for e in batch])}  # fmt: skip
-    holders: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, value) -> (organisation, its type)
+    holders: dict[tuple[str, str], tuple[str, str, str]] = {}  # (kind, value) -> (organisation, its type, name)
     for kind in sorted({k for e in batch for k, v in e.identifiers.items() if v}):
         values = sorted({e.identifiers[kind] for e in batch if e.identifiers.get(kind)})
-        for value, org_id, org_type in await b.rows(
-            "SELECT i.value, i.organisation_id, o.type FROM organisation_identifiers i JOIN organisations o"
+        for value, org_id, org_type, org_name in await b.rows(
+            "SELECT i.value, i.organisation_id, o.type, o.name FROM organisation_identifiers i JOIN organisations o"
             " ON o.id = i.organisation_id WHERE i.kind = :kind AND i.value IN :values", kind=kind, values=values,
         ):  # fmt: skip
-            holders[(kind, value)] = (org_id, org_type)
+            holders[(kind, value)] = (org_id, org_type, org_name)
     c: Counter[str] = Counter(created=0, updated=0, unchanged=0, ceased=0)
     orgs, idents, records, updates, record_updates, replaced = [], [], [], [], [], []
+    own_names: list[tuple[str, int, str, str, str, str]] = []  # the entry's short name, a row of its own
+    former: dict[str, str] = {}  # organisation taken over -> the name it had (e.g. its Dutch KBO name)
     for e in batch:
         fingerprint = e.fingerprint()
         rec = known.get(e.key)
@@ -102,11 +107,17 @@ async def _batch(b: Bulk, source: str, batch: list[Entry], rep: BadRowReport, st
             orgs.append((org_id, e.type, e.name, e.short_name, search, status, b.json(e.address), None, 1, now, now))
             c["created"] += 1
         else:
+            holder = next((holders[(k, v)] for k, v in e.identifiers.items() if v and (k, v) in holders), None)
+            if rec is None and holder is not None and holder[2] != e.name:
+                former[org_id] = holder[2]  # taken over: its old name must still find it
             updates.append({"id": org_id, "type": e.type, "name": e.name, "short_name": e.short_name,
                             "search_name": search, "address": b.json(e.address), "status": status, "now": now})  # fmt: skip
             replaced.append(org_id)
             c["updated"] += 1
         c["ceased"] += not e.active
+        if e.short_name:  # its own row, so that typing just the abbreviation ("BL") finds it exactly
+            own_names.append((org_id, reg.ENTRY_NAMES, "abbreviation", "", e.short_name,
+                              normalise_search_text(e.short_name)))  # fmt: skip
         idents.extend((org_id, k, v, 0) for k, v in e.identifiers.items() if v)
         if rec is None:
             records.append((source, e.key, org_id, fingerprint, None))
@@ -122,6 +133,15 @@ async def _batch(b: Bulk, source: str, batch: list[Entry], rep: BadRowReport, st
     await b.insert("organisation_identifiers", ("organisation_id", "kind", "value", "position"), idents)
     await b.insert("register_records", ("source", "source_key", "organisation_id", "fingerprint", "missing_run"),
                    records)  # fmt: skip
+    written = [o[0] for o in orgs] + [u["id"] for u in updates]
+    await reg.replace_names(b.conn, written, reg.ENTRY_NAMES, reg.FORMER_NAMES, own_names)
+    if former:
+        kept = await reg.names_from(b.conn, sorted(former), reg.FORMER_NAMES)
+        have = {(org, name) for org, _pos, name in kept}
+        top = {org: pos for org, pos, _name in sorted(kept, key=lambda k: k[1])}
+        rows = [(org, top.get(org, reg.FORMER_NAMES - 1) + 1, "former_name", "", name, normalise_search_text(name))
+                for org, name in former.items() if (org, name) not in have]  # fmt: skip
+        await reg.replace_names(b.conn, [], 0, 0, rows)
     await b.execute_many("UPDATE register_records SET fingerprint = :fp WHERE source = :source AND source_key = :key",
                          record_updates)  # fmt: skip
     return c

@@ -9,13 +9,15 @@ separate pass (see kbo.py): it is not keyed by enterprise number.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rights.imports import report as r
-from rights.imports.rows import Bad, ImportAbort, Source, kbo_number, valid_date
+from rights.imports.rows import Archive, Bad, ImportAbort, Source, kbo_number, valid_date
 
 ENTERPRISE = ("EnterpriseNumber", "Status", "JuridicalSituation", "TypeOfEnterprise", "JuridicalForm",
               "JuridicalFormCAC", "StartDate")  # fmt: skip
@@ -40,25 +42,99 @@ class Enterprise:
     problem: str | None = None  # a bad row: seen (so not gone) but not imported
 
 
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """``meta.csv``: which extract this is. A dump without it is not a KBO open-data extract."""
+
+    snapshot: datetime.date
+    number: int
+    type: str  # "full" or "update"
+    timestamp: str
+
+    @classmethod
+    def read(cls, archive: Archive) -> Meta:
+        values: dict[str, str] = {}
+        for _line, row, problem in Source(archive.path / "meta.csv", None, archive=archive).rows():
+            if problem is None and len(row) >= 2:
+                values[row[0].strip()] = row[1].strip()
+        missing = [k for k in ("SnapshotDate", "ExtractNumber", "ExtractType") if not values.get(k)]
+        if missing:
+            raise ImportAbort(f"meta.csv: {', '.join(missing)} missing")
+        try:
+            day, month, year = (int(x) for x in values["SnapshotDate"].split("-"))
+            snapshot, number = datetime.date(year, month, day), int(values["ExtractNumber"])
+        except ValueError:
+            raise ImportAbort(f"meta.csv: SnapshotDate {values['SnapshotDate']!r} or ExtractNumber "
+                              f"{values['ExtractNumber']!r} unreadable") from None  # fmt: skip
+        kind = values["ExtractType"].lower()
+        if kind not in ("full", "update"):
+            raise ImportAbort(f"meta.csv: ExtractType {values['ExtractType']!r} is neither full nor update")
+        return cls(snapshot, number, kind, values.get("ExtractTimestamp", ""))
+
+    def describe(self) -> str:
+        return f"{self.type} extract {self.number} of {self.snapshot.isoformat()}"
+
+
 class KboDump:
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.enterprise = Source(directory / "enterprise.csv", ENTERPRISE)
-        self.denomination = Source(directory / "denomination.csv", DENOMINATION)
-        self.address = Source(directory / "address.csv", ADDRESS)
-        self.establishment = Source(directory / "establishment.csv", ESTABLISHMENT)
+    """A full extract: a folder or the published zip with ``meta.csv`` saying ``ExtractType=full``."""
+
+    def __init__(self, path: Path, *, archive: Archive | None = None, meta: Meta | None = None) -> None:
+        self.directory = path
+        self.archive = archive or Archive(path)
+        self.meta = meta or Meta.read(self.archive)
+        if self.meta.type != "full":
+            raise ImportAbort(f"{path.name} is an update extract (meta.csv ExtractType=update, extract "
+                              f"{self.meta.number}): it is applied as an update, never as a full dump")  # fmt: skip
+        a = self.archive
+        self.enterprise = Source(path / "enterprise.csv", ENTERPRISE, archive=a)
+        self.denomination = Source(path / "denomination.csv", DENOMINATION, archive=a)
+        self.address = Source(path / "address.csv", ADDRESS, archive=a)
+        self.establishment = Source(path / "establishment.csv", ESTABLISHMENT, archive=a)
 
     def dump_id(self) -> str:
         """Identifies this dump: meta.csv's extract number and timestamp, and the files' sizes."""
-        meta = self.directory / "meta.csv"
-        parts = []
-        if meta.is_file():
-            for _line, row, problem in Source(meta, None).rows():
-                if problem is None and row[0] in ("ExtractNumber", "ExtractTimestamp", "SnapshotDate"):
-                    parts.append(row[1])
+        parts = [str(self.meta.number), self.meta.timestamp, self.meta.snapshot.isoformat()]
         sizes = ",".join(str(s.size) for s in (self.enterprise, self.denomination, self.address,
                                                self.establishment))  # fmt: skip
         return "/".join(parts)[:80] + "#" + hashlib.sha1(sizes.encode()).hexdigest()[:16]
+
+    def enterprise_keys(self) -> Iterator[str]:
+        """A first, light pass before anything is written: the enterprise numbers present, in order.
+
+        Also checks that denomination.csv, address.csv and establishment.csv are sorted, so an unsorted
+        file is refused before the import reports (or writes) anything. A row whose number is unreadable
+        is not present.
+        """
+        for source in (self.denomination, self.address, self.establishment):
+            _check_sorted(self.archive, source.name)
+        previous = ""
+        with self.archive.open(self.enterprise.name) as f:
+            for line, raw in enumerate(f, 1):
+                m = _LEADING_NUMBER.match(raw)
+                key = kbo_number(m[1].decode())[0] if m else None
+                if key is None:
+                    continue  # the header, or a bad row the import reports
+                if key <= previous:
+                    raise ImportAbort(f"{self.enterprise.name} is not sorted by enterprise number at line {line}")
+                previous = key
+                yield key
+
+    def unit_names(self, bad: Bad) -> Iterator[tuple[int, str, str, list[tuple[str, str, str]]]]:
+        """``(line, unit number, enterprise number, the unit's names)`` for every unit in establishment.csv.
+
+        Both establishment.csv and the units' part of denomination.csv (entity numbers 2…–8…, after
+        every enterprise) are sorted by unit number: a merge, in constant memory.
+        """
+        names = _Cursor(Source(self.denomination.path, DENOMINATION, archive=self.archive), _ignore, _denomination)
+        for line, row, problem in self.establishment.rows():
+            number, reason = kbo_number(row[0], "2345678") if row else (None, r.NUMBER)
+            owner, owner_reason = kbo_number(row[2]) if problem is None else (None, None)
+            if problem is None and number is not None and not valid_date(row[1]):
+                problem = r.DATE
+            if problem or number is None or owner is None:
+                bad(self.establishment.name, line, problem or reason or owner_reason or r.NUMBER, number or row[0])
+                continue
+            yield line, number, owner, [v for v in names.take(number) if v is not None]
 
     def enterprises(self, bad: Bad) -> Iterator[Enterprise]:
         names = _Cursor(self.denomination, bad, _denomination)
@@ -78,12 +154,37 @@ class KboDump:
             ent.address = found[0] if found else None
             if problem is None and not valid_date(row[6]):
                 problem = r.DATE
-            if problem is None and not ent.names:
-                problem = r.MISSING_NAME
+            # no name of its own (it may sit on a unit): imported all the same, findable by number
             if problem is not None:
                 ent.problem = problem
                 bad(self.enterprise.name, line, problem, key)
             yield ent
+
+
+_LEADING_NUMBER = re.compile(rb'(?:\xef\xbb\xbf)?"?([0-9]{10}|[0-9]{4}\.[0-9]{3}\.[0-9]{3}|[0-9]\.[0-9]{3}\.[0-9]{3}\.[0-9]{3})"?[,\r\n]')
+
+
+def _check_sorted(archive: Archive, name: str) -> None:
+    """Refuse ``name`` unless the entity numbers its rows start with ascend. A fast scan of the raw
+    lines (no CSV parsing, no decoding): lines not starting with a number (the header, the rest of a
+    value spanning lines) are passed over, and so are numbers failing their check digits."""
+    previous = b""
+    with archive.open(name) as f:
+        for line, raw in enumerate(f, 1):
+            m = _LEADING_NUMBER.match(raw)
+            if m is None:
+                continue
+            key = m[1].replace(b".", b"")
+            if key < previous:  # only then are the check digits worth checking: a bad number is no order
+                if kbo_number(key.decode(), "012345678")[0] is None:
+                    continue
+                if kbo_number(previous.decode(), "012345678")[0] is not None:
+                    raise ImportAbort(f"{name} is not sorted by entity number at line {line}")
+            previous = key
+
+
+def _ignore(file: str, line: int, reason: str, key: str | None) -> None:
+    """Bad rows of a second pass over a file were reported by the first."""
 
 
 def _denomination(row: list[str]) -> tuple[tuple[str, str, str] | None, str | None]:
@@ -157,4 +258,4 @@ class _Cursor:
             self._pending = None
 
 
-__all__ = ["Enterprise", "KboDump", "PREFERENCE"]
+__all__ = ["Enterprise", "KboDump", "Meta", "PREFERENCE"]

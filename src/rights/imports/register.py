@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
@@ -24,6 +26,7 @@ from rights.domain import identifiers as ids
 from rights.imports import report as r
 from rights.imports.entries import Entry, import_entries
 from rights.imports.report import BadRowReport
+from rights.imports.rows import ImportAbort
 
 
 class _Validity(msgspec.Struct, frozen=True):
@@ -37,7 +40,8 @@ class _Key(msgspec.Struct, frozen=True):
 
 
 class _Parent(msgspec.Struct):
-    ovoNumber: str  # noqa: N815
+    ovoNumber: str | None = None  # noqa: N815 - our JSON-lines form
+    parentOrganisationId: str | None = None  # noqa: N815 - the register's API: the parent's id
     validity: _Validity = _Validity()
 
 
@@ -50,6 +54,7 @@ class OvoRow(msgspec.Struct):
     keys: list[_Key] = []
     parents: list[_Parent] = []
     changeId: int | None = None  # noqa: N815
+    id: str | None = None  # the register's own id (a UUID), which its API's parents refer to
 
 
 def _date(text: str | None) -> datetime.date | None:
@@ -61,42 +66,105 @@ def _current(validity: _Validity, today: datetime.date) -> bool:
     return (start is None or start <= today) and (end is None or today <= end)
 
 
-def read_ovo(path: Path, rep: BadRowReport, today: datetime.date) -> list[Entry]:
-    decoder = msgspec.json.Decoder(OvoRow)
-    entries = []
-    with open(path, "rb") as f:
-        for line, raw in enumerate(f, 1):
-            if not raw.strip():
-                continue
+_AT = re.compile(r"at `\$\.?([^`]*)`")
+
+
+def _raw_rows(path: Path) -> Iterator[tuple[int, bytes]]:
+    """The export's objects: a JSON array as the register's API answers (position 1, 2, …), or JSON lines."""
+    data = path.read_bytes()
+    body = data.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if body.startswith(b"["):
+        try:
+            items = msgspec.json.decode(body, type=list[msgspec.Raw])
+        except msgspec.DecodeError as exc:
+            raise ImportAbort(f"{path.name}: not a whole JSON array ({exc}); cut off?") from None
+        for position, raw in enumerate(items, 1):
+            yield position, bytes(raw)
+        return
+    for line, raw in enumerate(data.removeprefix(b"\xef\xbb\xbf").splitlines(), 1):
+        if raw.strip():
+            yield line, raw
+
+
+def _key_of(raw: bytes) -> str | None:
+    try:
+        value = msgspec.json.decode(raw)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return None
+    key = value.get("ovoNumber") if isinstance(value, dict) else None
+    return key if isinstance(key, str) else None
+
+
+class _Bad(Exception):
+    def __init__(self, reason: str, field: str) -> None:
+        self.reason, self.field = reason, field
+
+
+def _check(field: str, normalise, value: str):  # type: ignore[no-untyped-def]
+    try:
+        return normalise(value)
+    except ids.IdentifierError as exc:
+        raise _Bad(r.CHECKSUM if exc.reason == "checksum" else r.INVALID, field) from None
+
+
+def _entry(row: OvoRow, line: int, today: datetime.date) -> Entry:
+    code = _check("ovoNumber", ids.normalise_ovo_code, row.ovoNumber)
+    kbo = _check("kboNumber", ids.normalise_enterprise_number, row.kboNumber) if row.kboNumber else None
+    nis = [_check(f"keys[{i}].value", ids.normalise_nis_code, k.value)
+           for i, k in enumerate(row.keys) if k.keyTypeName.upper() == "NIS"]  # fmt: skip
+    for where, validity in [("validity", row.validity)] + [(f"parents[{i}].validity", p.validity)
+                                                           for i, p in enumerate(row.parents)]:  # fmt: skip
+        for part in ("start", "end"):
             try:
-                row = decoder.decode(raw)
-            except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-                rep.bad(path.name, line, r.ENCODING if "UTF-8" in str(exc) else r.INVALID)
-                continue
-            try:
-                code = ids.normalise_ovo_code(row.ovoNumber)
-                kbo = ids.normalise_enterprise_number(row.kboNumber) if row.kboNumber else None
-                nis = [ids.normalise_nis_code(k.value) for k in row.keys if k.keyTypeName.upper() == "NIS"]
-                active = _current(row.validity, today)
-                parents = [p for p in row.parents if _current(p.validity, today)]
-                parent = ids.normalise_ovo_code(parents[0].ovoNumber) if parents else None
-            except ids.IdentifierError as exc:
-                rep.bad(path.name, line, r.CHECKSUM if exc.reason == "checksum" else r.INVALID, row.ovoNumber)
-                continue
+                _date(getattr(validity, part))
             except ValueError:
-                rep.bad(path.name, line, r.DATE, row.ovoNumber)
-                continue
-            name = " ".join(row.name.split())
-            if not name:
-                rep.bad(path.name, line, r.MISSING_NAME, code)
-                continue
-            entries.append(
-                Entry(
-                    key=code, line=line, type="flemish_entity", name=name, short_name=row.shortName or None,
-                    identifiers={"ovo_code": code, "enterprise_number": kbo, "nis_code": nis[0] if nis else None},
-                    active=active, parent_key=parent,
-                )  # fmt: skip
-            )
+                raise _Bad(r.DATE, f"{where}.{part}") from None
+    parent = None
+    for i, p in enumerate(row.parents):
+        if _current(p.validity, today):
+            if p.ovoNumber:
+                parent = _check(f"parents[{i}].ovoNumber", ids.normalise_ovo_code, p.ovoNumber)
+            else:
+                parent = p.parentOrganisationId and "id:" + p.parentOrganisationId
+            break
+    name = " ".join(row.name.split())
+    if not name:
+        raise _Bad(r.MISSING_NAME, "name")
+    return Entry(
+        key=code, line=line, type="flemish_entity", name=name, short_name=(row.shortName or "").strip() or None,
+        identifiers={"ovo_code": code, "enterprise_number": kbo, "nis_code": nis[0] if nis else None},
+        active=_current(row.validity, today), parent_key=parent,
+    )  # fmt: skip
+
+
+def read_ovo(path: Path, rep: BadRowReport, today: datetime.date) -> list[Entry]:
+    """Every valid entry; each bad one reported with its OVO number (as written) and the field at fault."""
+    decoder = msgspec.json.Decoder(OvoRow)
+    entries, by_id = [], {}
+    for line, raw in _raw_rows(path):
+        try:
+            row = decoder.decode(raw)
+        except UnicodeDecodeError:
+            rep.bad(path.name, line, r.ENCODING, _key_of(raw))
+            continue
+        except msgspec.ValidationError as exc:
+            m = _AT.search(str(exc))
+            rep.bad(path.name, line, r.INVALID, _key_of(raw), m[1] if m else None)
+            continue
+        except msgspec.DecodeError:
+            rep.bad(path.name, line, r.INVALID, _key_of(raw))
+            continue
+        try:
+            entry = _entry(row, line, today)
+        except _Bad as bad:
+            rep.bad(path.name, line, bad.reason, row.ovoNumber, None if bad.field == "ovoNumber" else bad.field)
+            continue
+        if row.id:
+            by_id[row.id] = entry.key
+        entries.append(entry)
+    for e in entries:  # the register's API names a parent by its id: its OVO number is in the same export
+        if e.parent_key and e.parent_key.startswith("id:"):
+            e.parent_key = by_id.get(e.parent_key[3:], e.parent_key[3:])
     return entries
 
 

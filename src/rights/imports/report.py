@@ -16,9 +16,10 @@ import msgspec
 
 class BadRow(msgspec.Struct, frozen=True):
     file: str
-    line: int
+    line: int  # the line; in a JSON-array export, the element's position (1 = first)
     reason: str
-    key: str | None = None
+    key: str | None = None  # the row's own key (enterprise, OVO or institution number) as written
+    field: str | None = None  # the field at fault, when it is not the key itself
 
 
 # reasons, as written in the report (docs/imports.md lists them)
@@ -49,12 +50,13 @@ class BadRowReport:
             self._file.truncate(offset)
             self._file.seek(offset)
 
-    def bad(self, file: str, line: int, reason: str, key: str | None = None) -> None:
+    def bad(self, file: str, line: int, reason: str, key: str | None = None, field: str | None = None) -> None:
         if line <= self._reported.get(file, 0):
             return  # reported by the run this one resumes
         self.reasons[reason] += 1
         if self._file is not None:
-            self._file.write(self._encoder.encode(BadRow(file, line, reason, key)) + b"\n")
+            row = BadRow(file, line, reason, key, field)
+            self._file.write(self._encoder.encode(row) + b"\n")
 
     @property
     def count(self) -> int:
@@ -66,6 +68,12 @@ class BadRowReport:
             return 0
         self._file.flush()
         return self._file.tell()
+
+    def truncate(self, offset: int) -> None:
+        """Drop what was written after ``offset`` (a committed length): lines of a read that failed."""
+        if self._file is not None:
+            self._file.truncate(offset)
+            self._file.seek(offset)
 
     def close(self) -> None:
         if self._file is not None:

@@ -30,13 +30,17 @@ def read_schools(path: Path, rep: BadRowReport) -> list[Entry]:
             continue
         try:
             number = ids.normalise_institution_number(row[0])
+        except ids.IdentifierError:
+            rep.bad(path.name, line, r.INVALID, row[0], "instellingsnummer")
+            continue
+        try:  # the board's number is its own field: a wrong one is not the school's number's fault
             board = ids.normalise_enterprise_number(row[7]) if row[7].strip() else None
         except ids.IdentifierError as exc:
-            rep.bad(path.name, line, r.CHECKSUM if exc.reason == "checksum" else r.INVALID, row[0])
+            rep.bad(path.name, line, r.CHECKSUM if exc.reason == "checksum" else r.INVALID, number, "schoolbestuur")
             continue
         name = " ".join(row[1].split())
         if not name:
-            rep.bad(path.name, line, r.MISSING_NAME, number)
+            rep.bad(path.name, line, r.MISSING_NAME, number, "naam")
             continue
         address = {"street": row[2].strip(), "house_number": row[3].strip(), "box": "",
                    "postal_code": row[4].strip(), "municipality": row[5].strip(), "country": "BE"}  # fmt: skip

@@ -17,11 +17,14 @@ from typing import Any
 import msgspec
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from rights.domain.errors import Unavailable
 
 WRITE_OPTION = "rights_write"
 BUSY_TIMEOUT_MS = 10_000
+CONNECT_TIMEOUT_S = 5
 
 _DRIVERS = {
     "postgres": "postgresql+asyncpg",
@@ -35,6 +38,26 @@ class StorageError(Exception):
 
     def __init__(self, message: str = "storage failure") -> None:
         super().__init__(message)
+
+
+class StorageUnavailable(StorageError, Unavailable):
+    """The database cannot be reached (refused, timed out, connection lost): answered with 503."""
+
+    def __init__(self) -> None:
+        super().__init__("storage unavailable")
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether a driver error means the database is out of reach rather than that a statement failed."""
+    if isinstance(exc, OSError):  # refused, reset, timed out
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated or isinstance(exc, InterfaceError):
+            return True
+        if isinstance(exc, OperationalError):  # SQLite's "no such table" is one too, but a bug, not an outage
+            return "no such" not in str(exc.orig)
+        return isinstance(exc.orig, OSError) or "connection" in type(exc.orig).__name__.lower()
+    return False
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -65,7 +88,9 @@ def build_engine(url: str | URL, *, echo: bool = False) -> AsyncEngine:
         echo=echo,
         json_serializer=_json_dumps,
         json_deserializer=msgspec.json.decode,
+        # An unreachable PostgreSQL answers 503 within seconds, not after asyncpg's 60 s default.
         **({} if is_sqlite(parsed) else {"pool_pre_ping": True}),
+        **({"connect_args": {"timeout": CONNECT_TIMEOUT_S}} if parsed.get_driver_name() == "asyncpg" else {}),
     )
     if is_sqlite(parsed):
         _setup_sqlite(engine)

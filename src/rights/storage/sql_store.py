@@ -2,7 +2,10 @@
 
 Writers are serialised: on PostgreSQL every write transaction first locks the ``revision_counter``
 row (``SELECT … FOR UPDATE``); on SQLite it starts with ``BEGIN IMMEDIATE`` (see ``engine.py``). So
-revisions commit in revision order and a read-modify-write inside ``write()`` is safe.
+revisions commit in revision order and a read-modify-write inside ``write()`` is safe. The same
+serialisation orders the hash chains of ``changes`` and ``audit_events`` (``rights.storage.chain``): a
+write reads the chains' heads from ``revision_counter`` once (on PostgreSQL with the lock it takes
+anyway), appends with them in memory and writes them back once, just before commit.
 
 Driver errors never leave this module: unique-key clashes the domain cares about become
 :class:`~rights.domain.errors.Conflict`, anything else :class:`~rights.storage.engine.StorageError`
@@ -12,7 +15,7 @@ with a generic message (the driver's error is kept as ``__cause__`` for the logs
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Collection, Iterator, Sequence
+from collections.abc import AsyncIterator, Collection, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import Any
 
@@ -26,6 +29,8 @@ from rights.domain.lookup import NameHit
 from rights.domain.model import (
     Administrator,
     AuditEvent,
+    ChainBreak,
+    ChainHead,
     Change,
     Grant,
     LegalRepresentative,
@@ -38,8 +43,8 @@ from rights.domain.model import (
 )
 from rights.domain.ports import Clock, SystemClock
 from rights.domain.text import normalise_search_text
-from rights.storage import rows, search
-from rights.storage.engine import WRITE_OPTION, StorageError, violation
+from rights.storage import chain, rows, search
+from rights.storage.engine import WRITE_OPTION, StorageError, StorageUnavailable, unreachable, violation
 from rights.storage.sql_mandates import MandateQueries
 from rights.storage.sql_recert import RecertQueries
 from rights.storage.sql_requests import RequestQueries
@@ -51,6 +56,7 @@ from rights.storage.tables import (
     grants,
     legal_representatives,
     organisation_identifiers,
+    organisation_names,
     organisations,
     persons,
     revision_counter,
@@ -58,7 +64,19 @@ from rights.storage.tables import (
 )
 
 _COUNTER = revision_counter.c.id == 1
+SHORT_NAME_POSITION = 20_000  # = storage.registers.ENTRY_NAMES
 CHANGES_CHANNEL = "rights_changes"
+
+
+class _Heads:
+    """The ``revision_counter`` row inside one write: revision and the two chains' heads."""
+
+    __slots__ = ("audit_hash", "audit_id", "changes_hash", "dirty", "revision")
+
+    def __init__(self, revision: int, changes_hash: str, audit_id: int, audit_hash: str) -> None:
+        self.revision, self.changes_hash = int(revision), changes_hash
+        self.audit_id, self.audit_hash = int(audit_id), audit_hash
+        self.dirty = False
 
 
 @contextmanager
@@ -66,6 +84,8 @@ def _wrapped(message: str = "storage failure") -> Iterator[None]:
     try:
         yield
     except (SQLAlchemyError, OSError) as exc:
+        if unreachable(exc):
+            raise StorageUnavailable() from exc
         raise StorageError(message) from exc
 
 
@@ -79,10 +99,11 @@ class SqlStore:
     async def write(self) -> AsyncIterator[SqlTx]:
         """One transaction: committed when the block ends normally, rolled back on any exception."""
         async with self._transaction(write=True) as conn:
-            tx = SqlTx(conn, self.clock)
+            tx = SqlTx(conn, self.clock, write=True)
             if self._postgres:
-                await tx._exec(select(revision_counter.c.value).where(_COUNTER).with_for_update())
+                await tx._load_heads(lock=True)
             yield tx
+            await tx._save_heads()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqlTx]:
@@ -133,9 +154,11 @@ class SqlStore:
 class SqlTx(MandateQueries, RequestQueries, RecertQueries, SuccessionQueries):
     """Implements :class:`rights.domain.ports.Tx` on one connection inside one transaction."""
 
-    def __init__(self, conn: AsyncConnection, clock: Clock) -> None:
+    def __init__(self, conn: AsyncConnection, clock: Clock, *, write: bool = False) -> None:
         self._conn = conn
         self._clock = clock
+        self._write = write
+        self._heads: _Heads | None = None
 
     @property
     def connection(self) -> AsyncConnection:
@@ -175,7 +198,9 @@ class SqlTx(MandateQueries, RequestQueries, RecertQueries, SuccessionQueries):
             if kind == "foreign_key" and foreign_key is not None:
                 raise foreign_key from None
             raise StorageError() from exc
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, OSError) as exc:
+            if unreachable(exc):
+                raise StorageUnavailable() from exc
             raise StorageError() from exc
 
     async def _organisations(self, org_rows: list[rows.Row]) -> list[Organisation]:
@@ -257,11 +282,25 @@ class SqlTx(MandateQueries, RequestQueries, RecertQueries, SuccessionQueries):
         id_rows = rows.identifier_rows(org_id, identifiers)
         return [(insert(organisation_identifiers), id_rows)] if id_rows else []
 
+    def _short_name_steps(self, org: Organisation) -> list[tuple[Executable, Any]]:
+        """The short name as a searchable name of its own (position 20,000, as the register imports write
+        it), so that typing just an abbreviation ("DV") finds the organisation as an exact name."""
+        n = organisation_names.c
+        steps: list[tuple[Executable, Any]] = [
+            (delete(organisation_names).where(n.organisation_id == org.id, n.position == SHORT_NAME_POSITION), None)
+        ]
+        if org.short_name:
+            row = {"organisation_id": org.id, "position": SHORT_NAME_POSITION, "kind": "abbreviation", "language": "",
+                   "name": org.short_name, "search_name": normalise_search_text(org.short_name)}  # fmt: skip
+            steps.append((insert(organisation_names), [row]))
+        return steps
+
     async def add_organisation(self, org: Organisation) -> None:
         now = self._clock.now()
         values = rows.organisation_values(org) | {"created_at": now, "updated_at": now}
         await self._guarded(
-            [(insert(organisations).values(values), None), *self._identifier_steps(org.id, org.identifiers)],
+            [(insert(organisations).values(values), None), *self._identifier_steps(org.id, org.identifiers),
+             *self._short_name_steps(org)],  # fmt: skip
             unique=Conflict("duplicate_identifier", "identifiers"),
             foreign_key=NotFound("unknown_parent", "parent"),
         )
@@ -280,6 +319,7 @@ class SqlTx(MandateQueries, RequestQueries, RecertQueries, SuccessionQueries):
                     None,
                 ),
                 *self._identifier_steps(org.id, org.identifiers),
+                *self._short_name_steps(org),
             ],
             unique=Conflict("duplicate_identifier", "identifiers"),
             foreign_key=NotFound("unknown_parent", "parent"),
@@ -426,9 +466,33 @@ class SqlTx(MandateQueries, RequestQueries, RecertQueries, SuccessionQueries):
 
     # --- change log and audit ----------------------------------------------------------------
 
+    async def _load_heads(self, *, lock: bool = False) -> _Heads:
+        """The chains' heads, read once per transaction (PostgreSQL: with the writers' row lock)."""
+        if self._heads is None:
+            t = revision_counter
+            stmt = select(t.c.value, t.c.changes_hash, t.c.audit_id, t.c.audit_hash).where(_COUNTER)
+            row = (await self._exec(stmt.with_for_update() if lock else stmt)).one()
+            self._heads = _Heads(*row)
+        return self._heads
+
+    async def _save_heads(self) -> None:
+        """Write the heads back once, just before commit (``SqlStore.write``), if anything was appended."""
+        heads = self._heads
+        if heads is not None and heads.dirty:
+            await self._exec(update(revision_counter).where(_COUNTER).values(
+                value=heads.revision, changes_hash=heads.changes_hash,
+                audit_id=heads.audit_id, audit_hash=heads.audit_hash,
+            ))
+            heads.dirty = False
+
+    async def _appending(self) -> _Heads:
+        if not self._write:  # a read transaction is rolled back, and is not serialised with the writers
+            raise RuntimeError("the change log and the audit trail are appended to only inside Store.write()")
+        return await self._load_heads()
+
     async def record(self, *, kind: str, entity: str, entity_id: str, data: dict, actor: str | None) -> int:
-        bump = update(revision_counter).where(_COUNTER).values(value=revision_counter.c.value + 1)
-        revision: int = (await self._exec(bump.returning(revision_counter.c.value))).scalar_one()
+        heads = await self._appending()
+        revision = heads.revision + 1
         values = {
             "revision": revision,
             "at": self._clock.now(),
@@ -437,8 +501,11 @@ class SqlTx(MandateQueries, RequestQueries, RecertQueries, SuccessionQueries):
             "entity_id": entity_id,
             "actor": actor,
             "data": data,
+            "prev_hash": heads.changes_hash,
         }
+        values["hash"] = chain.entry_hash(chain.CHANGES, heads.changes_hash, values)
         await self._exec(insert(changes).values(values))
+        heads.revision, heads.changes_hash, heads.dirty = revision, values["hash"], True
         if self._conn.dialect.name == "postgresql":
             # Delivered at commit, in commit order: other processes' indexes wake up at once.
             await self._exec(select(func.pg_notify(CHANGES_CHANNEL, str(revision))))
@@ -455,10 +522,53 @@ class SqlTx(MandateQueries, RequestQueries, RecertQueries, SuccessionQueries):
         return [rows.change_from_row(r) for r in await self._all(stmt)]
 
     async def latest_revision(self) -> int:
+        if self._heads is not None:  # this transaction's own appends, not yet written back
+            return self._heads.revision
         return int((await self._exec(select(revision_counter.c.value).where(_COUNTER))).scalar_one())
 
     async def audit(self, event: AuditEvent) -> None:
-        await self._exec(insert(audit_events).values(rows.audit_values(event)))
+        """Append to the audit trail's chain. Only inside ``SqlStore.write()``: that serialises appends
+        (an audited read opens its own short ``write()``; never nest one ``write()`` in another)."""
+        heads = await self._appending()
+        values = rows.audit_values(event) | {"id": heads.audit_id + 1, "prev_hash": heads.audit_hash}
+        values["hash"] = chain.entry_hash(chain.AUDIT, heads.audit_hash, values)
+        await self._exec(insert(audit_events).values(values))
+        heads.audit_id, heads.audit_hash, heads.dirty = values["id"], values["hash"], True
+
+    async def chain_heads(self) -> tuple[ChainHead, ChainHead]:
+        """The heads of the change log and the audit trail (what ``GET /v1/audit/head`` shows)."""
+        heads = await self._load_heads()
+        found = []
+        for table, key, position, hash_ in (
+            (changes, changes.c.revision, heads.revision, heads.changes_hash),
+            (audit_events, audit_events.c.id, heads.audit_id, heads.audit_hash),
+        ):
+            at = (await self._exec(select(table.c.at).where(key == position))).scalar() if position else None
+            found.append(ChainHead(table=str(table.name), position=position, hash=hash_, at=at))
+        return found[0], found[1]
+
+    async def verify_chains(self, anchors: Mapping[str, tuple[int, str]] | None = None) -> list[ChainBreak]:
+        """Walk both chains from their first entry; the first broken entry of each, if any.
+
+        ``anchors`` maps a table name to a (position, hash) head witnessed earlier: that entry must still
+        be in the chain with that hash.
+        """
+        heads = await self._load_heads()
+        found = []
+        for table, order, head in (
+            (changes, changes.c.revision, (heads.revision, heads.changes_hash)),
+            (audit_events, audit_events.c.id, (heads.audit_id, heads.audit_hash)),
+        ):
+            walker = chain.Walker(str(table.name), (anchors or {}).get(table.name))
+            with _wrapped():
+                result = await self._conn.stream(select(table).order_by(order).execution_options(yield_per=2000))
+                async for row in result.mappings():
+                    if not walker.step(row):
+                        break
+                await result.close()
+            if (broken := walker.finish(*head)) is not None:
+                found.append(broken)
+        return found
 
     async def audit_events(
         self, *, organisation_id: str | None = None, after_id: int = 0, limit: int = 100

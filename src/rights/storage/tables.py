@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from rights.storage.chain import GENESIS
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -68,6 +70,7 @@ def _json() -> Any:
 
 ID = String(64)
 CODE = String(64)
+HASH = String(64)  # SHA-256, hex
 
 organisations = Table(
     "organisations",
@@ -211,6 +214,9 @@ changes = Table(
     Column("entity_id", String(255), nullable=False),
     Column("actor", String(255)),
     Column("data", _json(), nullable=False),
+    # The hash chain (rights.storage.chain): the previous entry's hash and this entry's own.
+    Column("prev_hash", HASH, nullable=False),
+    Column("hash", HASH, nullable=False),
     Index("ix_changes_entity_entity_id", "entity", "entity_id"),
 )
 
@@ -228,6 +234,8 @@ audit_events = Table(
     Column("request_id", String(128)),
     Column("address", String(64)),
     Column("details", _json(), nullable=False),
+    Column("prev_hash", HASH, nullable=False),
+    Column("hash", HASH, nullable=False),
     Index("ix_audit_events_organisation_id_id", "organisation_id", "id"),
 )
 
@@ -236,6 +244,10 @@ revision_counter = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("value", BigInteger, nullable=False),
+    # The heads of the two hash chains, so entries removed from the end are noticed too.
+    Column("changes_hash", HASH, nullable=False, server_default=GENESIS),
+    Column("audit_id", BigInteger, nullable=False, server_default="0"),
+    Column("audit_hash", HASH, nullable=False, server_default=GENESIS),
     CheckConstraint("id = 1", name="single_row"),
 )
 
@@ -459,7 +471,20 @@ recert_items = Table(
     Index("ix_recert_items_grant_id", "grant_id"),
 )
 
-# --- successions (issue 17, rights.domain.succession; migration 0014) --------------------------------
+# --- shared rate limits (issue 15, rights.storage.ratelimit; see docs/helpline.md) ------------------
+
+# Hits per caller key per limit per calendar minute, shared by every process on the database. Rows of
+# past minutes are deleted as processes move on; the table holds about one row per active caller.
+rate_limit_windows = Table(
+    "rate_limit_windows",
+    metadata,
+    Column("key", String(255), primary_key=True),  # <limit>:<caller kind>:<subject> (never a full NRN)
+    Column("minute", BigInteger, primary_key=True),  # Unix time // 60
+    Column("hits", Integer, nullable=False),
+)
+
+
+# --- successions (issue 17, rights.domain.succession; migration 0011) --------------------------------
 
 # Predecessor(s) succeeded by successor(s); the plan as carried out is kept in ``plan``.
 successions = Table(

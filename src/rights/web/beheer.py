@@ -19,7 +19,7 @@ from litestar.params import Body, Parameter
 from litestar.response import Redirect, Template
 
 from rights.api.permissions import Permission
-from rights.api.problems import STATUS_BY_KIND
+from rights.api.problems import STATUS_BY_KIND, refusal_audit
 from rights.domain import rules
 from rights.domain.commands import Appointment, NewGrant, Removal, Revocation
 from rights.domain.errors import DomainError, Forbidden, NotFound
@@ -68,7 +68,10 @@ def _status(exc: DomainError) -> int:
 def _refused(request: Request, exc: DomainError) -> Template:
     status = _status(exc)
     message = exc.message_en if _lang(request) == "en" else exc.message_nl
-    return screen(request, "beheer_refused.html", status=status, message=message)
+    response = screen(request, "beheer_refused.html", status=status, message=message)
+    if status == 403:  # a refused attempt is audited on the screens as in the API
+        response.background = refusal_audit(request, exc.code)
+    return response
 
 
 class BeheerScreen(Controller):

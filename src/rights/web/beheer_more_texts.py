@@ -22,14 +22,16 @@ MORE_TEXTS: dict[str, tuple[str, str]] = {
     "addperson_or": ("Of een persoon met rijksregisternummer", "Or a person by national register number"),
     "f_national_number": ("Rijksregisternummer of BIS-nummer", "National register or BIS number"),
     "f_national_number_hint": (
-        "11 cijfers, bv. 85.07.30-033.28; punten, streepjes en spaties mogen.",
-        "11 digits, e.g. 85.07.30-033.28; dots, dashes and spaces are fine.",
+        "11 cijfers in de vorm JJ.MM.DD-VVV.CC (geboortedatum, volgnummer, controlegetal); punten, streepjes "
+        "en spaties mogen.",
+        "11 digits in the form YY.MM.DD-SSS.CC (birth date, serial, check digits); dots, dashes and spaces "
+        "are fine.",
     ),
     "f_given_name": ("Voornaam", "Given name"),
     "f_family_name": ("Familienaam", "Family name"),
     "addperson_names_hint": (
-        "Nodig bij een nummer. Is de persoon al gekend, dan blijven de namen uit het register behouden.",
-        "Needed with a number. If the person is already known, the names in the register are kept.",
+        "Nodig bij een nummer. Is de persoon al gekend, dan moeten de namen overeenkomen met het register.",
+        "Needed with a number. If the person is already known, the names must match the register.",
     ),
     "f_user_type": ("Gebruikerstype (soort werkrelatie)", "User type (kind of work relation)"),
     "f_user_type_hint": (

@@ -71,7 +71,7 @@ async def _search(request: Request, services: Services, caller: Caller, q: str) 
     if len(q) < 2:
         return {"q": q, "results": None, "limited": False}
     limiter: LookupLimiter = request.app.state.lookup_limiter
-    if not limiter.allow(caller):
+    if not await limiter.allow(caller):
         return {"q": q, "results": None, "limited": True, "limit": limiter.per_minute}
     cards = await services.helpline.lookup(caller, q, limit=10)
     _remember(request, q, len(cards))
@@ -101,7 +101,7 @@ class HelplineScreen(Controller):
     async def card(self, request: Request, caller: Caller, org_id: str,
                    sent: int | None = Parameter(query="sent", default=None, ge=0, le=100)) -> Template:
         limiter: LookupLimiter = request.app.state.lookup_limiter
-        if not limiter.allow(caller):  # opening cards one by one is harvesting too
+        if not await limiter.allow(caller):  # opening cards one by one is harvesting too
             return page(request, "helpline.html", status=429, q="", results=None, limited=True,
                         limit=limiter.per_minute, call=request.session.get("call") or [])
         desk: Desk = request.app.state.desk

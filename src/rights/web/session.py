@@ -140,6 +140,9 @@ async def _ldap_login(request: Request, username: str, password: str):  # noqa: 
     """The production seam: rights.directory.login's bind, built once per process from the mapping."""
     state = request.app.state
     if getattr(state, "operator_login", None) is None:
+        from rights.directory.available import require_ldap
+
+        require_ldap()  # python-ldap is the optional extra rights[ldap]: say so, not a traceback
         from rights.directory.login import OperatorLogin
         from rights.directory.mapping import load_mapping
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.params import Parameter
 
+from rights.api.metrics import RuntimeMetrics
 from rights.api.permissions import Permission
 from rights.api.schemas import change_out, grant_out, organisation_out
 from rights.domain.commands import CheckQuestion, NewGrant, Revocation, ValidityChange
+from rights.domain.errors import DomainError
 from rights.domain.ports import Caller
 from rights.domain.services import Services
 from rights.domain.services.checks import Answer
@@ -88,9 +91,21 @@ class CheckController(Controller):
     @post("/", status_code=200, opt={"permission": Permission.CHECK})
     async def check(self, data: CheckRequest, request: Request) -> dict[str, Any]:
         """May this person act for this organisation with this role on this measure (now, or ``at``)?"""
-        services: Services = request.app.state.services
-        answer = await services.checks.check(request.scope["user"], data, at_least_revision=data.at_least_revision)
-        body = {**answer_out(answer, await successors_out(services, request.scope["user"], [answer])), "revision": answer.revision}
+        started = time.perf_counter()
+        state = request.app.state
+        services: Services = state.services
+        stats = state.metrics.checks  # plain ints, exposed at scrape time (rights.api.metrics)
+        try:
+            answer = await services.checks.check(request.scope["user"], data,
+                                                 at_least_revision=data.at_least_revision)
+        except DomainError as exc:
+            stats.count("error", exc.code)
+            stats.observe(time.perf_counter() - started)
+            raise
+        verdict = answer.verdict
+        stats.count("allowed" if verdict.allowed else "denied", verdict.reason)
+        succeeded = await successors_out(services, request.scope["user"], [answer]) if answer.succeeded_by else None
+        body = {**answer_out(answer, succeeded), "revision": answer.revision}
         if data.explain:
             e = await services.checks.explain(answer)
             now = services.core.now()
@@ -99,6 +114,7 @@ class CheckController(Controller):
                 "mandate": msgspec.to_builtins(e.mandate) if e.mandate else None,
                 "reasons": list(e.reasons) if not answer.verdict.allowed else [],
             }
+        stats.observe(time.perf_counter() - started)
         return body
 
     @post("/batch", status_code=200, opt={"permission": Permission.CHECK})
@@ -107,6 +123,9 @@ class CheckController(Controller):
         services: Services = request.app.state.services
         answers = await services.checks.batch(request.scope["user"], data.questions,
                                               at_least_revision=data.at_least_revision)
+        metrics: RuntimeMetrics = request.app.state.metrics
+        for a in answers:
+            metrics.checks.count("allowed" if a.verdict.allowed else "denied", a.verdict.reason)
         revision = min((a.revision for a in answers), default=0)
         successors = await successors_out(services, request.scope["user"], answers)
         return {"revision": revision, "answers": [answer_out(a, successors) for a in answers]}
@@ -120,7 +139,7 @@ class ChangeController(Controller):
     async def changes(
         self,
         services: Services,
-        after: int = Parameter(query="after", ge=0, default=0),
+        after: int = Parameter(query="after", ge=0, le=2**63 - 1, default=0),  # a BIGINT, not an overflow
         limit: int = Parameter(query="limit", ge=1, le=1000, default=100),
     ) -> dict[str, Any]:
         """Grants, revocations, validity changes, freezes, administrator and mandate changes, in order."""

@@ -52,13 +52,30 @@ class AuditController(Controller):
         services: Services,
         caller: Caller,
         organisation: str | None = Parameter(query="organisation", default=None, max_length=64),
-        after: int = Parameter(query="after", ge=0, default=0),
+        after: int = Parameter(query="after", ge=0, le=2**63 - 1, default=0),  # a BIGINT, not an overflow
         limit: Limit = 100,
     ) -> dict[str, Any]:
         rows = await services.audit_events(caller, organisation_id=organisation, after_id=after, limit=limit)
         return {
             "items": [{"id": i, **msgspec.to_builtins(e)} for i, e in rows],
             "next_after": rows[-1][0] if rows else None,
+        }
+
+
+    @get("/head", opt={"permission": Permission.AUDIT_HEAD})
+    async def head(self, services: Services, caller: Caller) -> dict[str, Any]:
+        """The heads of the hash-chained change log and audit trail, for an outside party to witness.
+
+        Record them somewhere the database's administrators cannot edit; later, `rights audit verify
+        --changes-head REVISION:HASH --audit-head ID:HASH` proves the history up to them is unchanged
+        (docs/security.md, "Tamper evidence").
+        """
+        changes_head, audit_head = await services.audit_head(caller)
+        return {
+            "changes": {"revision": changes_head.position, "hash": changes_head.hash, "at": changes_head.at},
+            "audit": {"id": audit_head.position, "hash": audit_head.hash, "at": audit_head.at},
+            "algorithm": "sha256",
+            "observed_at": services.core.now(),
         }
 
 

@@ -13,6 +13,7 @@ from rights.api.routes.deps import Limit, page
 from rights.api.schemas import entry_out, grant_out, organisation_out, work_relation_out
 from rights.domain.commands import (
     Appointment,
+    ContactPatch,
     EndWorkRelation,
     NewLegalRepresentative,
     NewOrganisation,
@@ -21,7 +22,7 @@ from rights.domain.commands import (
     Removal,
     StatusChange,
 )
-from rights.domain.model import ContactCard, OrgStatus, OrgType
+from rights.domain.model import OrgStatus, OrgType
 from rights.domain.ports import Caller
 from rights.domain.services import Services
 from rights.domain.services.base import is_active_admin
@@ -123,7 +124,7 @@ class OrganisationController(Controller):
 
     @patch("/{org:str}/administrators/{person:str}/contact", opt={"permission": Permission.PEOPLE_MANAGE})
     async def contact(
-        self, org: str, person: str, data: ContactCard, services: Services, caller: Caller
+        self, org: str, person: str, data: ContactPatch, services: Services, caller: Caller
     ) -> dict[str, Any]:
         w = await services.people.update_contact(caller, org, person, data)
         return {"revision": w.revision, "administrator": {"id": w.value.id, "disclose": w.value.contact.disclose}}
@@ -154,13 +155,14 @@ class OrganisationController(Controller):
         self,
         org: str,
         services: Services,
+        caller: Caller,
         role: str | None = Parameter(query="role", default=None, max_length=100),
         measure: str | None = Parameter(query="measure", default=None, max_length=100),
         cursor: str | None = Parameter(query="cursor", default=None, max_length=100),
         limit: int = Parameter(query="limit", ge=1, le=1000, default=100),
     ) -> dict[str, Any]:
         """Who may act for this organisation now (on this role and measure): complete, by person id."""
-        _, rows, revision = await services.checks.persons_of(org, role=role, measure=measure)
+        _, rows, revision = await services.checks.persons_of(caller, org, role=role, measure=measure)
         return page(rows, cursor, limit, revision, "person_id")
 
     @get("/{org:str}/mandates", opt={"permission": Permission.MANDATES_MANAGE})

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from rights.domain.catalogue import Catalogue
 from rights.domain.errors import Forbidden
 from rights.domain.keeper import IndexKeeper
-from rights.domain.model import AuditEvent
-from rights.domain.ports import Caller, Clock, Store, SystemClock
+from rights.domain.model import AuditEvent, ChainHead
+from rights.domain.ports import Caller, Clock, PrincipalKind, Store, SystemClock
 from rights.domain.services.base import Core, Written
 from rights.domain.services.checks import Answer, CheckService, OrganisationRight
 from rights.domain.services.grants import GrantService
@@ -41,6 +41,13 @@ class Services:
             raise Forbidden("forbidden")
         async with self.core.store.read() as tx:
             return await tx.audit_events(organisation_id=organisation_id, after_id=after_id, limit=limit)
+
+    async def audit_head(self, caller: Caller) -> tuple[ChainHead, ChainHead]:
+        """The heads of the hash-chained change log and audit trail, for an outside party to witness."""
+        if not (caller.platform_admin or caller.kind is PrincipalKind.SERVICE):
+            raise Forbidden("forbidden")
+        async with self.core.store.read() as tx:
+            return await tx.chain_heads()
 
     async def changes(self, *, after: int, limit: int):
         """The ordered change feed other services keep their caches with."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
@@ -147,6 +148,35 @@ async def record(
         )
     )
     return revision
+
+
+async def audit_read(
+    core: Core,
+    caller: Caller,
+    *,
+    action: str,
+    target: str | None = None,
+    organisation_id: str | None = None,
+    details: dict | None = None,
+) -> None:
+    """Record who read personal data (or tried to and was refused): an audit event in its own short write
+    transaction, so it goes through the same append path (and chain) as every other audit event.
+    Never called on the check path; a person reading their own data is not recorded."""
+    async with core.store.write() as tx:
+        await tx.audit(
+            AuditEvent(
+                at=core.now(), actor=caller.subject, actor_kind=caller.kind.value, action=action,
+                organisation_id=organisation_id, target=target, request_id=caller.request_id,
+                address=caller.address, details=details or {},
+            )
+        )
+
+
+def same_name(typed: str, stored: str) -> bool:
+    """Names compared as the national register would: case, accents' composition and spacing aside."""
+    def norm(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", text).casefold().replace("-", " ").split())
+    return norm(typed) == norm(stored)
 
 
 def to_data(value: msgspec.Struct) -> dict:

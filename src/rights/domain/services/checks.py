@@ -13,9 +13,10 @@ from datetime import datetime
 import msgspec
 
 from rights.domain import identifiers as ids
+from rights.domain import rules
 from rights.domain.commands import CheckQuestion
 from rights.domain.decisions import Decision, decide
-from rights.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from rights.domain.errors import Conflict, Forbidden, NotFound
 from rights.domain.index import Verdict, ts
 from rights.domain.keeper import IndexKeeper
 from rights.domain.model import Change, Grant, Mandate, Organisation, OrgStatus, Person
@@ -24,10 +25,10 @@ from rights.domain.services.base import (
     ORG_PREFIX,
     PERSON_PREFIX,
     Core,
+    audit_read,
     find_organisation,
     find_person,
     identifier_error,
-    resolve_person,
 )
 from rights.domain.services.successions import successors_at
 
@@ -120,7 +121,7 @@ class CheckService:
             return await self.check_at(q, q.at)
         keys = (person_key(q.person), organisation_key(q.organisation))
         if self.keeper is None:
-            return await self._check_from_store(q, self.core.now())
+            return await self._check_from_store(q, None)
         await self.ensure_fresh(at_least_revision)
         return self.ask_index(keys, q.role, q.measure, ts(self.core.now()))
 
@@ -149,10 +150,15 @@ class CheckService:
             return [await self.check(caller, q) for q in questions]
         await self.ensure_fresh(at_least_revision)
         now = ts(self.core.now())
-        return [
-            await self.check_at(q, q.at) if q.at is not None else self.ask_index(k, q.role, q.measure, now)
+        # Every present-tense question first, in one pass without an await: all at one revision.
+        answers: list[Answer | None] = [
+            None if q.at is not None else self.ask_index(k, q.role, q.measure, now)
             for q, k in zip(questions, keys, strict=True)
         ]
+        for i, q in enumerate(questions):
+            if q.at is not None:
+                answers[i] = await self.check_at(q, q.at)
+        return answers  # type: ignore[return-value]  # every None was replaced
 
     async def explain(self, answer: Answer) -> Explanation:
         """The chain behind an answer: the grant (who granted it, when), the mandate, or every reason."""
@@ -176,9 +182,11 @@ class CheckService:
         return {"grants": grants, "work_relations": relations, "mandates": mandates, "holders": holders,
                 "executor": self.core.catalogue.mandate_executor}
 
-    async def _check_from_store(self, q: CheckQuestion, at: datetime, history: bool = False) -> Answer:
+    async def _check_from_store(self, q: CheckQuestion, at: datetime | None, history: bool = False) -> Answer:
+        """``at`` None: now, taken once the snapshot is (see :meth:`_rights_from_store`)."""
         async with self.core.store.read() as tx:
             revision = await tx.latest_revision()
+            at = at or self.core.now()
             org = await find_organisation(tx, q.organisation)
             person = await find_person(tx, q.person)
             successors = await successors_at(tx, org.id, at) if org is not None else ()
@@ -201,16 +209,22 @@ class CheckService:
 
     async def check_at(self, q: CheckQuestion, at: datetime) -> Answer:
         """Could P act for O on M at that moment, as the service knew it then (appeals and audits)."""
-        if at.tzinfo is None:
-            raise InvalidInput("invalid_value", "at", reason="a time zone is required")
-        return await self._check_from_store(q, at, history=True)
+        return await self._check_from_store(q, rules.aware_utc(at, "at"), history=True)
 
     # --- lists -------------------------------------------------------------------------------------
 
-    def _ensure_may_list(self, caller: Caller, person_id: str) -> None:
-        if caller.kind in (PrincipalKind.SERVICE, PrincipalKind.PLATFORM_ADMIN) or caller.person_id == person_id:
-            return
-        raise Forbidden("not_own_data", "person")
+    async def _listable_person(self, caller: Caller, person_ref: str) -> Person:
+        """Service clients and platform staff list anyone's rights; a person only their own. A caller who may
+        not list gets the same refusal whether the person exists or not (no existence oracle)."""
+        async with self.core.store.read() as tx:
+            person = await find_person(tx, person_ref, caller)
+        if caller.kind in (PrincipalKind.SERVICE, PrincipalKind.PLATFORM_ADMIN) or person_ref.strip() == "me":
+            if person is None:
+                raise NotFound("unknown_person", "person")
+            return person
+        if person is None or caller.person_id != person.id:
+            raise Forbidden("not_own_data", "person")
+        return person
 
     async def organisations_of(
         self, caller: Caller, person_ref: str, *, role: str | None, measure: str | None
@@ -218,9 +232,7 @@ class CheckService:
         """(organisation id, grant ids) the person may act for now, ordered by organisation id."""
         if role is not None and role not in self.core.catalogue.roles:
             raise NotFound("unknown_role", "role", role=role)
-        async with self.core.store.read() as tx:
-            person = await resolve_person(tx, person_ref, caller)
-        self._ensure_may_list(caller, person.id)
+        person = await self._listable_person(caller, person_ref)
         if self.keeper is not None:
             index = self.keeper.index
             revision = index.revision
@@ -232,26 +244,54 @@ class CheckService:
         return sorted((r.organisation.id, [g.id for g in r.grants]) for r in rights), revision
 
     async def persons_of(
-        self, org_ref: str, *, role: str | None, measure: str | None
+        self, caller: Caller, org_ref: str, *, role: str | None, measure: str | None
     ) -> tuple[str, list[tuple[str, list[str]]], int]:
-        """(person id, grant ids) of everyone who may act for the organisation now, by person id."""
+        """(person id, grant ids) of everyone who may act for the organisation now, by person id.
+
+        Only for the organisation's administrators (a local administrator limited to some applications
+        sees only the grants of those), platform staff and service clients with the listing scope.
+        Every answer is audited: it is a list of persons."""
         if self.keeper is None:
             raise NotFound("unknown_organisation", "organisation")
         if role is not None and role not in self.core.catalogue.roles:
             raise NotFound("unknown_role", "role", role=role)
+        applications: frozenset[str] | None = None  # None: every application
+        async with self.core.store.read() as tx:
+            org = await find_organisation(tx, org_ref)
+            if org is None:
+                raise NotFound("unknown_organisation", "organisation")
+            if not (caller.platform_admin or caller.may_list_persons):
+                admin = rules.active_admin(await tx.administrators(org.id), caller.person_id)
+                if admin is None:
+                    raise Forbidden("not_allowed_to_list_persons", "organisation")
+                if admin.applications is not None:
+                    applications = frozenset(admin.applications)
+                    if role is not None and self.core.catalogue.role(role).application not in applications:
+                        raise Forbidden("application_not_administered", "role",
+                                        application=self.core.catalogue.role(role).application)
+            roles_of = {g.id: g.role for g in await tx.grants(organisation_id=org.id)} if applications else {}
         index = self.keeper.index
         revision = index.revision
-        o = index.organisation_ix(organisation_key(org_ref))
-        if o is None:
-            raise NotFound("unknown_organisation", "organisation")
-        found = index.persons_of(o, ts(self.core.now()), role, measure)
-        return index.organisation_id(o), sorted((index.person_id(p), g) for p, g in found.items()), revision
+        o = index.organisation_ix(org.id)
+        found = index.persons_of(o, ts(self.core.now()), role, measure) if o is not None else {}
+        rows = sorted((index.person_id(p), g) for p, g in found.items())
+        if applications is not None:
+            # Grants of the applications this administrator administers only (mandates are not theirs).
+            catalogue = self.core.catalogue
+            rows = [(p, kept) for p, gs in rows
+                    if (kept := [g for g in gs if g in roles_of and catalogue.role(roles_of[g]).application
+                                 in applications])]
+        await audit_read(self.core, caller, action="organisation_persons_read", target=f"organisation:{org.id}",
+                         organisation_id=org.id, details={"persons": len(rows), "role": role, "measure": measure})
+        return org.id, rows, revision
 
     async def _rights_from_store(self, person_id: str, role: str | None, measure: str | None
                                  ) -> tuple[list[OrganisationRight], int]:
-        at = self.core.now()
         async with self.core.store.read() as tx:
             revision = await tx.latest_revision()
+            # "Now" is taken after the snapshot is: a write in it stamped its times before it committed,
+            # so a revocation (or a new grant) at this revision is never in the future of the question.
+            at = self.core.now()
             person = await tx.get_person(person_id)
             if person is None or person.frozen:
                 return [], revision
@@ -277,9 +317,7 @@ class CheckService:
         """Active rights as ACM/IDM claims: ``RoleCode[-context]:orgcode``."""
         if application is not None:
             self.core.catalogue.application(application)
-        async with self.core.store.read() as tx:
-            person = await resolve_person(tx, person_ref, caller)
-        self._ensure_may_list(caller, person.id)
+        person = await self._listable_person(caller, person_ref)
         rights, revision = await self._rights_from_store(person.id, None, None)
         claims: set[str] = set()
         for entry in rights:

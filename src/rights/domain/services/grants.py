@@ -12,13 +12,15 @@ from datetime import datetime, timedelta
 import msgspec
 
 from rights.domain import rules
-from rights.domain.commands import NewGrant, Revocation, ValidityChange
-from rights.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from rights.domain.commands import UNSET, NewGrant, Revocation, ValidityChange
+from rights.domain.errors import Conflict, Forbidden, NotFound
 from rights.domain.model import Change, Grant, Organisation, SuccessionStatus
 from rights.domain.ports import Caller, Tx
 from rights.domain.services.base import (
     Core,
     Written,
+    audit_read,
+    find_person,
     is_active_admin,
     new_id,
     record,
@@ -29,9 +31,7 @@ from rights.domain.services.base import (
 
 
 def _utc(value: datetime, field_name: str) -> datetime:
-    if value.tzinfo is None:
-        raise InvalidInput("invalid_value", field_name, reason="a time zone is required")
-    return value
+    return rules.aware_utc(value, field_name)
 
 
 async def revoke_in(
@@ -128,20 +128,31 @@ class GrantService:
     async def change_validity(self, caller: Caller, grant_id: str, cmd: ValidityChange) -> Written[Grant]:
         role_now = self.core.now()
         async with self.core.store.write() as tx:
-            grant, org = await self._grant_in_scope(tx, caller, grant_id)
+            grant = await tx.get_grant(grant_id)
+            if grant is None:
+                raise NotFound("unknown_grant", "grant")
+            org = await resolve_organisation(tx, grant.organisation_id)
+            role = self.core.catalogue.role(grant.role)
+            # Changing validity is granting anew: only the organisation's local administrators, within their
+            # applications (platform staff do not grant, so they do not extend either).
+            rules.ensure_administers(await tx.administrators(org.id), caller.person_id, role.application)
             if grant.revoked_at is not None:
                 raise Conflict("already_revoked", "grant")
+            if grant.valid_until <= role_now:
+                raise Conflict("grant_ended", "grant")  # an ended grant is not revived: that is a new grant
             if cmd.expected_version is not None and cmd.expected_version != grant.version:
                 raise Conflict("version_conflict", "expected_version", actual=grant.version)
             valid_from = _utc(cmd.valid_from, "valid_from") if cmd.valid_from else grant.valid_from
-            valid_until = _utc(cmd.valid_until, "valid_until")
+            valid_until = grant.valid_until if cmd.valid_until is UNSET else _utc(cmd.valid_until, "valid_until")
             holder = await resolve_person(tx, grant.person_id, caller)
-            # A new validity is a new promise: it must satisfy every rule a new grant does.
+            # A new validity is a new promise: it must satisfy every rule a new grant does, and the policy
+            # maximum counts from the grant's own start (moving the start does not buy a longer grant).
             rules.ensure_grantable(
-                role=self.core.catalogue.role(grant.role), measure=grant.measure, org=org, holder=holder,
+                role=role, measure=grant.measure, org=org, holder=holder,
                 actor_person_id=caller.person_id or "", work_relations=await tx.work_relations(person_id=holder.id),
                 valid_from=valid_from, valid_until=valid_until, now=role_now,
             )
+            rules.ensure_validity(role, min(valid_from, grant.valid_from), valid_until, role_now)
             changed = msgspec.structs.replace(
                 grant, valid_from=valid_from, valid_until=valid_until, version=grant.version + 1
             )
@@ -172,7 +183,13 @@ class GrantService:
             if grant is None:
                 raise NotFound("unknown_grant", "grant")
             await self._ensure_may_read_grant(tx, caller, grant)
-            return grant
+        await self._audit_grant_read(caller, grant, "grant_read")
+        return grant
+
+    async def _audit_grant_read(self, caller: Caller, grant: Grant, action: str) -> None:
+        if caller.person_id != grant.person_id:  # someone else's right: a read of personal data
+            await audit_read(self.core, caller, action=action, target=f"grant:{grant.id}",
+                             organisation_id=grant.organisation_id)
 
     async def history(self, caller: Caller, grant_id: str) -> tuple[Grant, list[Change]]:
         async with self.core.store.read() as tx:
@@ -185,24 +202,47 @@ class GrantService:
             for succession_id in dict.fromkeys(_SUCCESSION.findall(f"{grant.reason} {grant.revoke_reason or ''}")):
                 changes += [c for c in await tx.changes(entity="succession", entity_id=succession_id, limit=100)
                             if c.kind == "succession_applied"]
-            return grant, sorted(changes, key=lambda c: c.revision)
+        await self._audit_grant_read(caller, grant, "grant_history_read")
+        return grant, sorted(changes, key=lambda c: c.revision)
 
     async def of_organisation(self, caller: Caller, org_ref: str) -> list[Grant]:
         async with self.core.store.read() as tx:
             org = await resolve_organisation(tx, org_ref)
-            if not caller.platform_admin and await is_active_admin(tx, org.id, caller.person_id) is None:
+            admin = None if caller.platform_admin else await is_active_admin(tx, org.id, caller.person_id)
+            if not caller.platform_admin and admin is None:
                 raise Forbidden("not_an_administrator", "organisation")
-            return await tx.grants(organisation_id=org.id)
+            grants = await tx.grants(organisation_id=org.id)
+            if admin is not None and admin.applications is not None:  # a limited administrator: theirs only
+                grants = [g for g in grants if admin.administers(self.core.catalogue.role(g.role).application)]
+        await audit_read(self.core, caller, action="organisation_grants_read", target=f"organisation:{org.id}",
+                         organisation_id=org.id, details={"grants": len(grants)})
+        return grants
 
     async def of_person(self, caller: Caller, person_ref: str) -> list[Grant]:
         """All of a person's grants for the caller: everything to themself and platform staff,
         only their own organisations' grants to an administrator."""
         async with self.core.store.read() as tx:
-            person = await resolve_person(tx, person_ref, caller)
+            person = await find_person(tx, person_ref, caller)
+            if person is None:
+                # The same answer as for a person the caller may not read: no existence oracle.
+                if caller.platform_admin or person_ref.strip() == "me":
+                    raise NotFound("unknown_person", "person")
+                raise Forbidden("not_own_data", "person")
             grants = await tx.grants(person_id=person.id)
             if caller.platform_admin or caller.person_id == person.id:
-                return grants
-            mine = {a.organisation_id for a in await tx.administrations_of(caller.person_id)} if caller.person_id else set()
-            if not mine:
-                raise Forbidden("not_own_data", "person")
-            return [g for g in grants if g.organisation_id in mine]
+                shown, via = grants, None
+            else:
+                admins = {a.organisation_id: a for a in await tx.administrations_of(caller.person_id)
+                          if a.active} if caller.person_id else {}
+                mine = set(admins)
+                related = {w.organisation_id for w in await tx.work_relations(person_id=person.id)}
+                # An administrator sees the grants of their organisations, within their applications.
+                shown = [g for g in grants if g.organisation_id in admins
+                         and admins[g.organisation_id].administers(self.core.catalogue.role(g.role).application)]
+                if not shown and not (mine & related):
+                    raise Forbidden("not_own_data", "person")
+                via = min({g.organisation_id for g in shown} | (mine & related))
+        if caller.person_id != person.id:
+            await audit_read(self.core, caller, action="person_grants_read", target=f"person:{person.id}",
+                             organisation_id=via, details={"grants": len(shown)})
+        return shown

@@ -21,9 +21,7 @@ MANDATES_APPLICATION = "SSM"
 
 
 def _tz(value: datetime, field_name: str) -> datetime:
-    if value.tzinfo is None:
-        raise InvalidInput("invalid_value", field_name, reason="a time zone is required")
-    return value
+    return rules.aware_utc(value, field_name)
 
 
 class MandateService:
@@ -56,8 +54,7 @@ class MandateService:
         now = self.core.now()
         valid_from = _tz(cmd.valid_from, "valid_from") if cmd.valid_from else now
         valid_until = _tz(cmd.valid_until, "valid_until") if cmd.valid_until else None
-        if valid_until is not None and valid_until <= valid_from:
-            raise InvalidInput("validity_ends_before_start", "valid_until")
+        rules.ensure_mandate_validity(valid_from, valid_until, now)
         async with self.core.store.write() as tx:
             mandator = await resolve_organisation(tx, cmd.mandator, "mandator")
             holder = await resolve_organisation(tx, cmd.holder, "holder")

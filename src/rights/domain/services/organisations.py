@@ -5,9 +5,9 @@ from __future__ import annotations
 import msgspec
 
 from rights.domain import identifiers as ids
-from rights.domain.commands import IdentifiersInput, NewOrganisation, OrganisationUpdate, StatusChange
+from rights.domain.commands import IdentifiersInput, NewOrganisation, OrganisationUpdate, StatusChange, merged
 from rights.domain.errors import Conflict, InvalidInput, NotFound
-from rights.domain.model import Organisation, OrgIdentifiers, OrgStatus, OrgType
+from rights.domain.model import Address, Organisation, OrgIdentifiers, OrgStatus, OrgType
 from rights.domain.ports import Caller
 from rights.domain.services.base import (
     ORG_PREFIX,
@@ -101,9 +101,16 @@ class OrganisationService:
             if cmd.short_name is not msgspec.UNSET:
                 changes["short_name"] = cmd.short_name
             if cmd.address is not msgspec.UNSET:
-                changes["address"] = cmd.address
+                # A merge patch: the members sent change, the others stay; null removes the address.
+                changes["address"] = None if cmd.address is None else Address(**merged(  # type: ignore[arg-type]
+                    org.address or Address(), cmd.address,
+                    **{f.name: f.default for f in msgspec.structs.fields(Address)},
+                ))
             if cmd.identifiers is not msgspec.UNSET:
-                identifiers = normalise_identifiers(cmd.identifiers)
+                current = IdentifiersInput(**msgspec.structs.asdict(org.identifiers))
+                identifiers = normalise_identifiers(
+                    IdentifiersInput(**merged(current, cmd.identifiers, establishment_numbers=()))  # type: ignore[arg-type]
+                )
                 self._check_required(org.type, identifiers)
                 changes["identifiers"] = identifiers
             if cmd.parent is not msgspec.UNSET:

@@ -8,19 +8,30 @@ from rights.domain import identifiers as ids
 from rights.domain import rules
 from rights.domain.commands import (
     Appointment,
+    ContactPatch,
     EndWorkRelation,
     NewLegalRepresentative,
     NewPerson,
     NewWorkRelation,
     Removal,
+    merged,
 )
-from rights.domain.errors import Conflict, Forbidden, NotFound
-from rights.domain.model import Administrator, ContactCard, LegalRepresentative, Person, WorkRelation
+from rights.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from rights.domain.model import (
+    Administrator,
+    AuditEvent,
+    ContactCard,
+    LegalRepresentative,
+    Person,
+    WorkRelation,
+)
 from rights.domain.ports import Caller, Tx
 from rights.domain.services.base import (
     PERSON_PREFIX,
     Core,
     Written,
+    audit_read,
+    find_person,
     identifier_error,
     is_active_admin,
     new_id,
@@ -29,6 +40,7 @@ from rights.domain.services.base import (
     require_platform_admin,
     resolve_organisation,
     resolve_person,
+    same_name,
     to_data,
 )
 
@@ -50,47 +62,95 @@ class PeopleService:
         return caller.person_id is not None and bool(await tx.administrations_of(caller.person_id))
 
     async def register(self, caller: Caller, cmd: NewPerson) -> tuple[Written[Person], bool]:
-        """Register a person (platform or any local administrator); an existing person is returned as is."""
+        """Register a person (platform or any local administrator).
+
+        For a number that is already known, the typed names must match the stored ones (as the national
+        register would check them); the answer then tells only what the caller typed, plus the person's
+        id, unless the caller may already read the person. A mismatch is refused without revealing the
+        stored name. Every such look-up is audited, refused or not.
+        """
         try:
             number = ids.parse_national_number(cmd.national_number)
         except ids.IdentifierError as exc:
             raise identifier_error(exc, "national_number") from None
         async with self.core.store.write() as tx:
+            # Who is asking comes first: a refused caller causes no look-up at all.
             if not await self._may_register(tx, caller):
                 raise Forbidden("forbidden")
             existing = await tx.find_person(number.value)
             if existing is not None:
-                return Written(existing, await tx.latest_revision()), False
-            person = Person(
-                id=new_id(PERSON_PREFIX),
-                national_number=number.value,
-                given_name=cmd.given_name.strip(),
-                family_name=cmd.family_name.strip(),
-                email=cmd.email,
-            )
-            await tx.add_person(person)
-            rev = await record(
-                self.core, tx, caller, kind="person_registered", entity="person", entity_id=person.id,
-                data=person_summary(person),
-            )
+                answer = await self._known(tx, caller, cmd, existing)
+            else:
+                person = Person(
+                    id=new_id(PERSON_PREFIX),
+                    national_number=number.value,
+                    given_name=cmd.given_name.strip(),
+                    family_name=cmd.family_name.strip(),
+                    email=cmd.email,
+                )
+                await tx.add_person(person)
+                rev = await record(
+                    self.core, tx, caller, kind="person_registered", entity="person", entity_id=person.id,
+                    data=person_summary(person),
+                )
+        if existing is not None:
+            if isinstance(answer, DomainError):
+                raise answer  # after the transaction, so that the audit event of the look-up is kept
+            return answer, False
         await self.core.committed(rev)
         return Written(person, rev), True
 
+    async def _known(
+        self, tx: Tx, caller: Caller, cmd: NewPerson, existing: Person
+    ) -> Written[Person] | DomainError:
+        """A registration of a known number: audited; the typed names must match; the answer holds what
+        the caller typed (and the id) unless the caller may already read the person."""
+        matched = same_name(cmd.given_name, existing.given_name) and same_name(cmd.family_name, existing.family_name)
+        try:
+            via, visible = await self.ensure_may_see_person(tx, caller, existing.id), True
+        except Forbidden:
+            via, visible = None, False
+        await tx.audit(AuditEvent(
+            at=self.core.now(), actor=caller.subject, actor_kind=caller.kind.value, action="person_lookup",
+            organisation_id=via, target=f"person:{existing.id}", request_id=caller.request_id,
+            address=caller.address, details={"matched": matched, "visible": visible},
+        ))
+        if not matched:
+            return InvalidInput("person_name_mismatch", "family_name")
+        shown = existing if visible else Person(
+            id=existing.id, national_number=existing.national_number,
+            given_name=cmd.given_name.strip(), family_name=cmd.family_name.strip(),
+        )
+        return Written(shown, await tx.latest_revision())
+
     async def get(self, caller: Caller, ref: str) -> Person:
         async with self.core.store.read() as tx:
-            person = await resolve_person(tx, ref, caller)
-            await self.ensure_may_see_person(tx, caller, person.id)
-            return person
+            person, via = await self.readable_person(tx, caller, ref)
+        if caller.person_id != person.id:
+            await audit_read(self.core, caller, action="person_read", target=f"person:{person.id}",
+                             organisation_id=via)
+        return person
 
-    async def ensure_may_see_person(self, tx: Tx, caller: Caller, person_id: str) -> None:
-        """A person sees themself; platform staff everyone; an administrator the people of their organisations."""
+    async def readable_person(self, tx: Tx, caller: Caller, ref: str) -> tuple[Person, str | None]:
+        """The person, if the caller may read them, and the organisation through which. A caller who may
+        not read a person gets the same refusal whether the person exists or not (no existence oracle)."""
+        person = await find_person(tx, ref, caller)
+        if person is None:
+            if caller.platform_admin or ref.strip() == "me":
+                raise NotFound("unknown_person", "person")
+            raise Forbidden("not_own_data", "person")
+        return person, await self.ensure_may_see_person(tx, caller, person.id)
+
+    async def ensure_may_see_person(self, tx: Tx, caller: Caller, person_id: str) -> str | None:
+        """A person sees themself; platform staff everyone; an administrator the people of their
+        organisations (answers that organisation, for the audit trail)."""
         if caller.platform_admin or caller.person_id == person_id:
-            return
+            return None
         if caller.person_id is not None:
             mine = {a.organisation_id for a in await tx.administrations_of(caller.person_id)}
             theirs = {w.organisation_id for w in await tx.work_relations(person_id=person_id)}
-            if mine & theirs:
-                return
+            if shared := sorted(mine & theirs):
+                return shared[0]
         raise Forbidden("not_own_data", "person")
 
     async def set_frozen(self, caller: Caller, ref: str, frozen: bool, reason: str) -> Written[Person]:
@@ -161,7 +221,9 @@ class PeopleService:
                 person = await tx.get_person(w.person_id)
                 if person is not None:
                     out.append((w, person))
-            return out
+        await audit_read(self.core, caller, action="work_relations_read", target=f"organisation:{org.id}",
+                         organisation_id=org.id, details={"persons": len(out)})
+        return out
 
     # --- legal representatives and administrators --------------------------------------------
 
@@ -230,7 +292,7 @@ class PeopleService:
         return Written(removed, rev)
 
     async def update_contact(
-        self, caller: Caller, org_ref: str, person_ref: str, contact: ContactCard
+        self, caller: Caller, org_ref: str, person_ref: str, patch: ContactPatch
     ) -> Written[Administrator]:
         """An administrator keeps their own contact card (and its disclosure flag); a main one any card."""
         async with self.core.store.write() as tx:
@@ -243,6 +305,7 @@ class PeopleService:
             actor = rules.active_admin(admins, caller.person_id)
             if not (caller.platform_admin or caller.person_id == person.id or (actor is not None and actor.main)):
                 raise Forbidden("not_main_administrator")
+            contact = ContactCard(**merged(target.contact, patch))  # type: ignore[arg-type]
             updated = msgspec.structs.replace(target, contact=contact)
             await tx.save_administrator(updated)
             rev = await record(

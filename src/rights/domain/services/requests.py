@@ -29,7 +29,7 @@ from rights.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rights.domain.model import AccessRequest, Organisation, Person, RequestStatus
 from rights.domain.notifications import Notice, Notifier, NullNotifier
 from rights.domain.ports import Caller, PrincipalKind, Tx
-from rights.domain.services.base import Core, Written, new_id, record, resolve_organisation
+from rights.domain.services.base import Core, Written, audit_read, new_id, record, resolve_organisation
 from rights.domain.services.grants import GrantService
 
 _EMAIL = re.compile(r"^[^@\s<>\"]{1,64}@[^@\s<>\"]+\.[^@\s<>\"]{2,}$")
@@ -101,12 +101,15 @@ class RequestService:
     def _link(self, path: str) -> str:
         return f"{self.notifier.base_url}{path}"
 
-    async def _decidable(self, tx: Tx, caller: Caller, request_id: str, org_id: str | None) -> AccessRequest:
-        """The request, if the caller may decide it; under another organisation's URL it does not exist."""
+    async def _decidable(
+        self, tx: Tx, caller: Caller, request_id: str, org_id: str | None, *, granting: bool = False
+    ) -> AccessRequest:
+        """The request, if the caller may decide it; under another organisation's URL it does not exist.
+        Approving grants, which platform staff do not do; they may refuse."""
         req = await tx.get_access_request(request_id)
         if req is None or (org_id is not None and req.organisation_id != org_id):
             raise NotFound("unknown_request", "request")
-        if not caller.platform_admin:
+        if granting or not caller.platform_admin:
             role = self.core.catalogue.role(req.role)
             rules.ensure_administers(await tx.administrators(req.organisation_id), caller.person_id, role.application)
         if req.status is not RequestStatus.PENDING:
@@ -214,7 +217,10 @@ class RequestService:
                 person = await tx.get_person(r.person_id)
                 if person is not None:
                     out.append(RequestEntry(request=r, person=person, organisation=org))
-            return out
+        if out:  # a list of persons who asked: a read of personal data
+            await audit_read(self.core, caller, action="access_requests_read", target=f"organisation:{org.id}",
+                             organisation_id=org.id, details={"requests": len(out)})
+        return out
 
     async def get(self, caller: Caller, org_ref: str, request_id: str) -> RequestEntry:
         """One request of this organisation, for a caller who may decide it (any status)."""
@@ -238,7 +244,7 @@ class RequestService:
         now = self.core.now()
         async with self.core.store.write() as tx:
             org_id = (await resolve_organisation(tx, organisation)).id if organisation else None
-            req = await self._decidable(tx, caller, request_id, org_id)
+            req = await self._decidable(tx, caller, request_id, org_id, granting=True)
             reason = cmd.reason.strip() or f"Aanvraag / request {req.id}"
             grant, _ = await self.grants.grant_in(tx, caller, NewGrant(
                 person=req.person_id, organisation=req.organisation_id, role=req.role, measure=req.measure,
