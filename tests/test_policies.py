@@ -312,7 +312,7 @@ def _widen(catalogue: Catalogue, role_code: str, **changes: object) -> Catalogue
         )
         for app in catalogue.applications.values()
     ]
-    return Catalogue(apps, catalogue.org_types.values())
+    return Catalogue(apps, catalogue.org_types.values(), catalogue.successions.values())
 
 
 def _failures(catalogue: Catalogue) -> dict[str, list[str]]:

@@ -156,6 +156,8 @@ def check(person: str, organisation: str, role: str, measure: str | None) -> Non
             await services.core.store.close()
         verdict = "ALLOWED" if answer.verdict.allowed else "DENIED"
         click.echo(f"{verdict} ({answer.verdict.reason}) at revision {answer.revision}")
+        if answer.succeeded_by:
+            click.echo(f"succeeded by {', '.join(answer.succeeded_by)}: answered for {answer.organisation_id}")
         if not answer.verdict.allowed:
             sys.exit(1)
 
@@ -283,3 +285,7 @@ main.add_command(recertify_group)
 from rights.audit_cli import audit_group  # noqa: E402 - registered last, imports lazily
 
 main.add_command(audit_group)
+
+from rights.succession_cli import succession_group  # noqa: E402 - imports lazily
+
+main.add_command(succession_group)

@@ -32,6 +32,7 @@ from rights.api.routes.organisations import OrganisationController
 from rights.api.routes.persons import PersonController
 from rights.api.routes.recertifications import RecertificationController
 from rights.api.routes.requests import RequestController
+from rights.api.routes.successions import SuccessionController
 from rights.api.security import TokenCache, authorize, ensure_every_route_declares_permission
 from rights.api.tokens import TokenVerifier
 from rights.domain.catalogue import Catalogue
@@ -124,6 +125,7 @@ def create_app(
             CheckController,
             ChangeController,
             MandateController,
+            SuccessionController,
             RequestController,
             HelplineController,
             AuditController,

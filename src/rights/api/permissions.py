@@ -30,6 +30,7 @@ class Permission(enum.StrEnum):
     MANDATES_MANAGE = "mandates:manage"
     EXPORTS_READ = "exports:read"  # overview exports of local administrators (platform administrators)
     RECERTIFICATION_MANAGE = "recertification:manage"  # start and list campaigns (platform administrators)
+    SUCCESSIONS_MANAGE = "successions:manage"  # enter, preview, apply successions (platform administrators)
 
 
 P = Permission

@@ -215,4 +215,6 @@ def helpline_card_out(card: HelplineCard, catalogue: Catalogue) -> dict[str, Any
         "has_administrator": bool(card.administrators),
         "guidance": {"nl": card.guidance_nl, "en": card.guidance_en},
         "match": card.match,
+        "succeeded_by": [organisation_out(o, catalogue) for o in card.succeeded_by],
+        "succeeds": [organisation_out(o, catalogue) for o in card.succeeds],
     }

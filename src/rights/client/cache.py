@@ -13,7 +13,9 @@ What the feed does not carry, the cache cannot know, so it says so rather than g
   logs one summary entry per batch, without the organisations. Such an organisation is known by id
   once a grant names it (as active, without identifiers); by identifier it is :class:`NotCached`.
   Freezes and status changes made through the API are in the feed and are applied.
-* ``at`` (as-of) questions and explanations are the server's: they need the stored history.
+* ``at`` (as-of) questions and explanations are the server's: they need the stored history;
+* organisations named in an applied succession (merger, absorption, split, renumbering): the feed has
+  one summary change per succession, so questions about them are :class:`NotCached`.
 
 An answer reports revision R exactly when it reflects every change up to R and none after (the
 revision's promise, docs/api.md), also for readers on other threads than the one that syncs: a page of
@@ -61,6 +63,7 @@ class LocalDecisionCache:
         self._task: asyncio.Task[None] | None = None
         self._generation = 0  # odd while a page is being applied (see the module docstring)
         self.skipped_imports = 0  # import batches seen: organisations they touched are not in the feed
+        self.succession_organisations: set[str] = set()  # moved by a succession: the server answers
         self.last_error: Exception | None = None
 
     @property
@@ -139,6 +142,8 @@ class LocalDecisionCache:
             self._apply_mandate(c)
         elif c.entity == "import_run":
             self.skipped_imports += 1
+        elif c.entity == "succession" and c.kind == "succession_applied":
+            self.succession_organisations.update(data.get("organisation_ids", ()))
 
     def _apply_grant(self, c: Change) -> None:
         if c.kind == "grant_created":
@@ -195,6 +200,8 @@ class LocalDecisionCache:
         o = index.organisation_ix(org_key)
         if o is None and not organisation.strip().startswith(_ORG) and self.skipped_imports:
             raise NotCached("organisation identifiers from register imports are not in the change feed")
+        if o is not None and self.succession_organisations and index.organisation_id(o) in self.succession_organisations:
+            raise NotCached("a succession moved this organisation's rights: the server answers for its successor")
         v = index.check(p, o, role, measure, time.time())
         return CheckAnswer(allowed=v.allowed, reason=v.reason, grant_id=v.grant_id, mandate_id=v.mandate_id,
                            organisation_id=index.organisation_id(o) if o is not None else None,

@@ -7,12 +7,13 @@ refused); ``rights.policies`` reads the files and builds a :class:`Catalogue`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal
 
 import msgspec
 
 from rights.domain.errors import InvalidInput, NotFound
 from rights.domain.identifiers import IdentifierKind
-from rights.domain.model import Organisation, OrgType, UserType
+from rights.domain.model import Organisation, OrgType, SuccessionKind, UserType
 
 
 class Strict(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -86,10 +87,30 @@ class OrgTypePolicy(Strict, kw_only=True):
         return f"{self.code_prefix}{value}" if value else None
 
 
+class SuccessionPolicy(Strict, kw_only=True):
+    """What a kind of succession (merger, absorption, split, renumbering) may be and may carry (issue 17)."""
+
+    kind: SuccessionKind
+    min_predecessors: int = 1
+    max_predecessors: int | None = None
+    min_successors: int = 1
+    max_successors: int | None = 1
+    # The successor must be of a predecessor's organisation type (false: any type; rights its type may not
+    # hold are then listed, not moved).
+    same_type: bool = True
+    # A successor may be an organisation that already exists (absorption) or must be new to the service.
+    successor_may_exist: bool = True
+    # Mandates given by or to a predecessor: "carry" them to the successor, or "list" them for a decision.
+    mandates: Literal["carry", "list"] = "carry"
+    # A successor must start with an administrator when a predecessor had one.
+    keep_administrators: bool = True
+
+
 class Catalogue:
     """Lookups over a validated set of applications and organisation-type policies."""
 
-    def __init__(self, applications: Iterable[Application], org_types: Iterable[OrgTypePolicy]) -> None:
+    def __init__(self, applications: Iterable[Application], org_types: Iterable[OrgTypePolicy],
+                 successions: Iterable[SuccessionPolicy] = ()) -> None:
         self.applications: dict[str, Application] = {}
         self.roles: dict[str, Role] = {}
         for app in applications:
@@ -97,6 +118,7 @@ class Catalogue:
             for role in app.roles:
                 self.roles[role.code] = msgspec.structs.replace(role, application=app.code)
         self.org_types: dict[OrgType, OrgTypePolicy] = {p.type: p for p in org_types}
+        self.successions: dict[SuccessionKind, SuccessionPolicy] = {p.kind: p for p in successions}
 
     def role(self, code: str) -> Role:
         try:
@@ -118,6 +140,12 @@ class Catalogue:
 
     def organisation_code(self, org: Organisation) -> str | None:
         return self.org_type(org.type).organisation_code(org)
+
+    def succession(self, kind: SuccessionKind) -> SuccessionPolicy:
+        try:
+            return self.successions[kind]
+        except KeyError:
+            raise InvalidInput("unknown_succession_kind", "kind", kind=kind) from None
 
     @property
     def mandate_executor(self) -> Role | None:

@@ -10,7 +10,15 @@ from typing import Annotated
 
 import msgspec
 
-from rights.domain.model import Address, ContactCard, OrgStatus, OrgType, UserType
+from rights.domain.model import (
+    Address,
+    ContactCard,
+    OrgStatus,
+    OrgType,
+    SuccessionKind,
+    SuccessionSource,
+    UserType,
+)
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 Reason = Annotated[str, msgspec.Meta(max_length=1000)]
@@ -172,3 +180,27 @@ class NewMandate(Command, kw_only=True):
 class MandateDecision(Command, kw_only=True):
     reason: Reason = ""
     expected_version: int | None = None
+
+
+class NewSuccession(Command, kw_only=True):
+    """Predecessor(s) succeeded by successor(s) (ids or any identifier); see rights.domain.succession."""
+
+    kind: SuccessionKind
+    source: SuccessionSource = SuccessionSource.DECREE
+    predecessors: Annotated[tuple[Ref, ...], msgspec.Meta(min_length=1, max_length=50)]
+    successors: Annotated[tuple[Ref, ...], msgspec.Meta(min_length=1, max_length=50)]
+    effective_at: datetime
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+    # For a split: person (id or national number) -> the successor they go to.
+    assignments: dict[Ref, Ref] = {}
+
+
+class SuccessionApply(Command, kw_only=True):
+    """Confirm a succession's plan; ``assignments`` may decide a split's open persons at the same time."""
+
+    assignments: dict[Ref, Ref] = {}
+    expected_version: int | None = None
+
+
+class SuccessionWithdrawal(Command, kw_only=True):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]

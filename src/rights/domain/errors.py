@@ -291,6 +291,45 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "unknown_recert_item": ("Onbekend te herbevestigen recht.", "Unknown recertification item."),
     "unknown_recert_campaign": ("Onbekende hercertificeringscampagne.", "Unknown recertification campaign."),
+    # successions (issue 17)
+    "unknown_succession": ("Onbekende opvolging.", "Unknown succession."),
+    "unknown_succession_kind": ("Onbekende soort opvolging '{kind}'.", "Unknown kind of succession '{kind}'."),
+    "succession_duplicate_organisation": (
+        "Dezelfde organisatie staat er twee keer in.", "The same organisation is named twice.",
+    ),
+    "succession_organisation_on_both_sides": (
+        "Een organisatie kan niet haar eigen opvolger zijn.", "An organisation cannot succeed itself.",
+    ),
+    "succession_wrong_count": (
+        "Een {kind} heeft {low} tot {high} {side}.", "A {kind} has {low} to {high} {side}.",
+    ),
+    "succession_type_mismatch": (
+        "Bij een {kind} is de opvolger van hetzelfde type als een voorganger.",
+        "In a {kind} the successor is of a predecessor's organisation type.",
+    ),
+    "succession_successor_inactive": ("De opvolger is niet actief.", "The successor is not active."),
+    "succession_successor_must_be_new": (
+        "Bij een {kind} is de opvolger een nieuwe organisatie zonder gebruikers of rechten.",
+        "In a {kind} the successor is a new organisation without users or rights.",
+    ),
+    "succession_assignment_not_a_successor": (
+        "Een persoon kan enkel aan een van de opvolgers worden toegewezen.",
+        "A person can only be assigned to one of the successors.",
+    ),
+    "succession_already_entered": (
+        "Voor deze organisatie is al een opvolging ingevoerd ({succession}).",
+        "A succession was already entered for this organisation ({succession}).",
+    ),
+    "succession_not_proposed": (
+        "Deze opvolging is niet (meer) voorgesteld: {status}.", "This succession is no longer proposed: {status}.",
+    ),
+    "organisation_succeeded": (
+        "Deze organisatie wordt op {date} opgevolgd; ken het recht toe bij de opvolger.",
+        "This organisation is succeeded on {date}; grant the right at the successor.",
+    ),
+    "succession_blocked": (
+        "Deze opvolging kan niet worden doorgevoerd: {blocking}.", "This succession cannot be applied: {blocking}.",
+    ),
     # operator login by LDAP bind (rights.directory.login)
     "ldap_login_failed": ("Onjuiste gebruikersnaam of wachtwoord.", "Wrong user name or password."),
     "ldap_login_rate_limited": (

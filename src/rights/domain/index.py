@@ -24,7 +24,16 @@ from datetime import datetime
 import msgspec
 
 from rights.domain.catalogue import Catalogue
-from rights.domain.model import Grant, Mandate, Organisation, OrgStatus, Person, WorkRelation
+from rights.domain.model import (
+    Grant,
+    Mandate,
+    Organisation,
+    OrgStatus,
+    Person,
+    Succession,
+    SuccessionStatus,
+    WorkRelation,
+)
 
 _INF = math.inf
 _ACTIVE, _FROZEN, _CEASED = 0, 1, 2
@@ -64,6 +73,7 @@ class IndexUpdate(msgspec.Struct, kw_only=True):
     work_relations: list[WorkRelation] = msgspec.field(default_factory=list)
     mandates: list[Mandate] = msgspec.field(default_factory=list)
     grants: list[Grant] = msgspec.field(default_factory=list)
+    successions: list[Succession] = msgspec.field(default_factory=list)
 
 
 class DecisionIndex:
@@ -102,6 +112,9 @@ class DecisionIndex:
         self._relations: dict[int, list[tuple[float, float, str]]] = {}
         self._mandates: dict[int, dict[str, _Mandate]] = {}
         self._mandators_of: dict[int, set[int]] = {}  # holder -> mandators
+        # Applied successions: predecessor -> (effective from, successors). Consulted by the check service
+        # after the organisation look-up, and only when some succession exists (never inside check()).
+        self.succeeded: dict[int, tuple[float, tuple[int, ...]]] = {}
 
     # --- loading and keeping current --------------------------------------------------------------
 
@@ -121,6 +134,8 @@ class DecisionIndex:
             self.put_mandate(mandate)
         for grant in update.grants:
             self.put_grant(grant)
+        for succession in update.successions:
+            self.put_succession(succession)
         self.revision = update.revision
 
     def put_person(self, person: Person) -> None:
@@ -212,6 +227,25 @@ class DecisionIndex:
             m.id, self._org(m.holder_id), frozenset(m.applications), frozenset(m.measures),
             ts(m.valid_from, -_INF), ts(m.valid_until), ts(accepted), ts(m.revoked_at),
         )
+
+    def put_succession(self, s: Succession) -> None:
+        """An applied succession: from its date on, its predecessors answer through their successors."""
+        if s.status is not SuccessionStatus.APPLIED:
+            return
+        successors = tuple(self._org(o) for o in s.successor_ids)
+        for o in s.predecessor_ids:
+            self.succeeded[self._org(o)] = (ts(s.effective_at), successors)
+
+    def successors(self, o: int, at: float, _depth: int = 0) -> tuple[int, ...] | None:
+        """The organisations that answer for ``o`` at ``at`` (following later successions of the
+        successors too); None when it answers for itself."""
+        entry = self.succeeded.get(o)
+        if entry is None or at < entry[0] or _depth > 8:
+            return None
+        out: list[int] = []
+        for s in entry[1]:
+            out.extend(self.successors(s, at, _depth + 1) or (s,))
+        return tuple(dict.fromkeys(out))
 
     # --- questions ---------------------------------------------------------------------------------
 

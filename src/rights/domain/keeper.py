@@ -94,6 +94,8 @@ class IndexKeeper:
                 index.put_grant(grant)
             async for mandate in tx.stream_mandates():
                 index.put_mandate(mandate)
+            async for succession in tx.stream_successions():
+                index.put_succession(succession)
 
     async def start(self) -> None:
         await self.build()
@@ -170,6 +172,9 @@ class IndexKeeper:
             # Bulk changes (register imports) name the organisations they touched, or everything.
             if "organisation_ids" in change.data:
                 touched.setdefault("organisation", set()).update(change.data["organisation_ids"])
+                # an applied succession names everything it moved (rights.domain.services.successions)
+                for entity in ("grant", "work_relation", "mandate"):
+                    touched.setdefault(entity, set()).update(change.data.get(f"{entity}_ids", ()))
             elif change.entity in ("import", "import_run"):
                 # A register import touched organisations in bulk: refresh them all, but at most once
                 # per ORG_REFRESH_SECONDS (an import writes many batches).
@@ -196,6 +201,9 @@ class IndexKeeper:
             if (mandate := await tx.get_mandate(mandate_id)) is not None:
                 await ensure_organisation(mandate.holder_id)
                 update.mandates.append(mandate)
+        for succession_id in sorted(touched.get("succession", ())):
+            if (succession := await tx.get_succession(succession_id)) is not None:
+                update.successions.append(succession)
         for grant_id in sorted(touched.get("grant", ())):
             if (grant := await tx.get_grant(grant_id)) is not None:
                 await ensure_organisation(grant.organisation_id)

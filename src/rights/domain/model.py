@@ -274,3 +274,48 @@ class AccessRequest(msgspec.Struct, frozen=True, kw_only=True):
     decided_by: str | None = None
     decision_reason: str | None = None
     grant_id: str | None = None
+
+
+class SuccessionKind(enum.StrEnum):
+    """How organisations succeed one another (issue 17)."""
+
+    MERGER = "merger"  # two or more become one new organisation (the 2025 municipal mergers)
+    ABSORPTION = "absorption"  # one or more are taken into an existing organisation
+    SPLIT = "split"  # one becomes two or more (a school group split)
+    RENUMBERING = "renumbering"  # one is re-established under a new identifier (a new OVO code)
+
+
+class SuccessionSource(enum.StrEnum):
+    DECREE = "decree"
+    KBO = "kbo"
+    REGISTER = "register"
+
+
+class SuccessionStatus(enum.StrEnum):
+    PROPOSED = "proposed"  # entered or proposed by an import; nothing moved yet
+    APPLIED = "applied"  # confirmed: its plan was carried out in one change
+    WITHDRAWN = "withdrawn"
+
+
+class Succession(msgspec.Struct, frozen=True, kw_only=True):
+    """Predecessor(s) succeeded by successor(s) from ``effective_at`` on.
+
+    ``assignments`` (person id -> successor id) decide, for a split, where each person's administration,
+    work relations and rights go. ``plan`` is the plan as it was carried out, kept readable afterwards.
+    """
+
+    id: str
+    kind: SuccessionKind
+    source: SuccessionSource
+    predecessor_ids: tuple[str, ...]
+    successor_ids: tuple[str, ...]
+    effective_at: datetime
+    reason: str = ""
+    entered_by: str
+    entered_at: datetime
+    status: SuccessionStatus = SuccessionStatus.PROPOSED
+    assignments: dict[str, str] = {}
+    plan: dict | None = None
+    applied_at: datetime | None = None
+    applied_by: str | None = None
+    version: int = 1

@@ -5,6 +5,7 @@ Layout::
     policies/
       organisation-types.yaml   a list of OrgTypePolicy
       catalogue/*.yaml          each a list of Application (read in name order)
+      successions.yaml          what each kind of succession may be and carry (optional; issue 17)
       tests/*.yaml              policy test cases (see rights.policies.testing)
 
 Decoding is strict (the catalogue Structs forbid unknown keys); after decoding, the rules that span
@@ -21,12 +22,13 @@ from typing import TypeVar
 import msgspec
 import yaml
 
-from rights.domain.catalogue import Application, Catalogue, OrgTypePolicy, Role
+from rights.domain.catalogue import Application, Catalogue, OrgTypePolicy, Role, SuccessionPolicy
 from rights.domain.identifiers import IdentifierKind
 from rights.domain.model import OrgType
 
 ORG_TYPES_FILE = "organisation-types.yaml"
 CATALOGUE_DIR = "catalogue"
+SUCCESSIONS_FILE = "successions.yaml"
 
 T = TypeVar("T")
 
@@ -145,7 +147,26 @@ def load_catalogue(directory: Path) -> Catalogue:
             _check_application(rel, f"$[{i}]", app, by_type, app_seen, role_seen)
         applications.extend(apps)
     _check_mandate_executor(applications, role_seen)
-    return Catalogue(applications, policies)
+    successions: list[SuccessionPolicy] = []
+    if (directory / SUCCESSIONS_FILE).is_file():
+        successions = decode_policy_file(directory / SUCCESSIONS_FILE, directory, list[SuccessionPolicy])
+        _check_successions(successions)
+    return Catalogue(applications, policies, successions)
+
+
+def _check_successions(policies: list[SuccessionPolicy]) -> None:
+    file = SUCCESSIONS_FILE
+    seen: set[str] = set()
+    for i, p in enumerate(policies):
+        if p.kind in seen:
+            raise PolicyError(file, f"$[{i}].kind", f"succession kind '{p.kind}' is described twice")
+        seen.add(p.kind)
+        for side in ("predecessors", "successors"):
+            low, high = getattr(p, f"min_{side}"), getattr(p, f"max_{side}")
+            if low < 1:
+                raise PolicyError(file, f"$[{i}].min_{side}", "must be at least 1")
+            if high is not None and high < low:
+                raise PolicyError(file, f"$[{i}].max_{side}", f"must be at least min_{side}")
 
 
 def _check_mandate_executor(applications: list[Application], role_files: dict[str, str]) -> None:

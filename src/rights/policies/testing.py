@@ -7,7 +7,9 @@ persons, administrators, legal representatives, work relations, grants) by short
 * ``checks``: questions to :func:`rights.domain.decisions.decide` ("may An act for the bakery with
   this right on this measure?"); ``expect`` is ``allowed`` or the reason of the denial;
 * ``attempts``: actions judged by :mod:`rights.domain.rules` (``grant``, ``appoint``, ``remove``,
-  ``add_user``); ``expect`` is ``allowed`` or the error code of the refusal.
+  ``add_user``); ``expect`` is ``allowed`` or the error code of the refusal;
+* ``succession`` with ``plan``: what a succession would carry (:mod:`rights.domain.succession`); the
+  case's checks are then asked of the world after it was applied (issue 17).
 
 Organisations, persons and work relations get their keys as ids; identifiers are not needed by the
 rules. A file with a wrong shape or a reference to an undeclared key is a :class:`PolicyError`.
@@ -18,11 +20,12 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, NamedTuple
+from typing import Annotated, Literal, NamedTuple
 
 import msgspec
 
 from rights.domain import rules
+from rights.domain import succession as succession_rules
 from rights.domain.catalogue import Catalogue
 from rights.domain.decisions import decide
 from rights.domain.errors import DomainError
@@ -33,6 +36,10 @@ from rights.domain.model import (
     OrgStatus,
     OrgType,
     Person,
+    Succession,
+    SuccessionKind,
+    SuccessionSource,
+    SuccessionStatus,
     UserType,
     WorkRelation,
 )
@@ -129,6 +136,29 @@ class AttemptSpec(_Spec, kw_only=True):
     expect: str
 
 
+class SuccessionSpec(_Spec, kw_only=True):
+    kind: SuccessionKind
+    predecessors: tuple[str, ...]
+    successors: tuple[str, ...]
+    effective: Stamp
+    # split: person key -> the successor key they go to
+    assignments: dict[str, str] = {}
+    # successor keys that would start without an administrator (the plan is then refused)
+    expect_blocking: tuple[str, ...] = ()
+    # expected refusal of the succession itself by the policy (e.g. succession_wrong_count)
+    expect_refusal: str | None = None
+
+
+class PlanSpec(_Spec, kw_only=True):
+    item: Literal["administrator", "work_relation", "grant"]
+    person: str
+    organisation: str  # the predecessor
+    role: str | None = None
+    measure: str | None = None
+    to: str | None = None  # the successor (when several, to pick the item)
+    expect: str  # move, or the outcome that keeps it from moving
+
+
 class PolicyCase(_Spec, kw_only=True):
     name: str
     description: str = ""
@@ -141,6 +171,8 @@ class PolicyCase(_Spec, kw_only=True):
     grants: tuple[GrantSpec, ...] = ()
     checks: tuple[CheckSpec, ...] = ()
     attempts: tuple[AttemptSpec, ...] = ()
+    succession: SuccessionSpec | None = None
+    plan: tuple[PlanSpec, ...] = ()
 
 
 class PolicyTestResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -243,8 +275,21 @@ def _validate(file: str, at: str, case: PolicyCase) -> None:
         _validate_attempt(file, where, attempt)
         if attempt.actor is not None:
             ref(attempt.actor, persons, f"{where}.actor", "person")
-    if not case.checks and not case.attempts:
-        raise PolicyError(file, f"{at}.checks", "a case needs at least one check or attempt")
+    if case.succession is not None:
+        sp = case.succession
+        for side in ("predecessors", "successors"):
+            for k, key in enumerate(getattr(sp, side)):
+                ref(key, orgs, f"{at}.succession.{side}[{k}]", "organisation")
+        for person_key, org_key in sp.assignments.items():
+            ref(person_key, persons, f"{at}.succession.assignments.{person_key}", "person")
+            ref(org_key, orgs, f"{at}.succession.assignments.{person_key}", "organisation")
+    elif case.plan:
+        raise PolicyError(file, f"{at}.plan", "a plan needs a succession")
+    for k, item in enumerate(case.plan):
+        ref(item.organisation, orgs, f"{at}.plan[{k}].organisation", "organisation")
+        ref(item.person, persons, f"{at}.plan[{k}].person", "person")
+    if not case.checks and not case.attempts and case.succession is None:
+        raise PolicyError(file, f"{at}.checks", "a case needs at least one check, attempt or succession")
 
 
 def _validate_attempt(file: str, where: str, attempt: AttemptSpec) -> None:
@@ -317,6 +362,8 @@ class _World:
                 )
             )
 
+        self.successions: list[Succession] = []
+
     def admins_of(self, org_id: str) -> list[Administrator]:
         return [a for a in self.admins if a.organisation_id == org_id]
 
@@ -332,7 +379,55 @@ def _label_attempt(k: int, a: AttemptSpec) -> str:
     return f"attempts[{k}] {a.action} by {actor}: {a.person} @ {a.organisation}{what}"
 
 
+def _succeed(world: _World, catalogue: Catalogue, case: PolicyCase) -> tuple[list[str], list[str], list[str]]:
+    """Plan the case's succession, compare it with ``plan``, and apply it to the world."""
+    sp = case.succession
+    assert sp is not None
+    s = Succession(
+        id="succession", kind=sp.kind, source=SuccessionSource.DECREE, predecessor_ids=sp.predecessors,
+        successor_ids=sp.successors, effective_at=sp.effective, entered_by="policy-test", entered_at=world.now,
+        assignments=dict(sp.assignments), status=SuccessionStatus.APPLIED,
+    )
+    steps, expected, actual = ["succession"], [sp.expect_refusal or ALLOWED], []
+    try:
+        fresh = [o for o in sp.successors if not any(g.organisation_id == o for g in world.grants)
+                 and not any(w.organisation_id == o for w in world.work_relations)]
+        succession_rules.validate(s, catalogue, world.orgs, fresh)
+    except DomainError as e:
+        actual.append(e.code)
+        return steps, expected, actual
+    actual.append(ALLOWED)
+    facts = succession_rules.Facts(organisations=world.orgs, administrators=world.admins,
+                                   work_relations=world.work_relations, grants=world.grants)
+    plan = succession_rules.make_plan(s, catalogue, facts)
+    for k, p in enumerate(case.plan):
+        steps.append(f"plan[{k}] {p.item} {p.person} @ {p.organisation}" + (f": {p.role}" if p.role else ""))
+        expected.append(p.expect)
+        found = [i for i in plan.items if i.item == p.item and i.person_id == p.person
+                 and i.organisation_id == p.organisation and (p.role is None or i.role == p.role)
+                 and (p.measure is None or i.measure == p.measure) and (p.to is None or i.to == p.to)]
+        actual.append(found[0].outcome if len(found) == 1 else f"{len(found)} matching items")
+    steps.append("plan blocking")
+    expected.append(",".join(sorted(sp.expect_blocking)) or "none")
+    blocked = sorted(b.rpartition(":")[2] for b in plan.blocking)
+    actual.append(",".join(blocked) or "none")
+    if not plan.blocking:
+        counter = iter(range(1_000_000))
+        done = succession_rules.carry(s, plan, facts, new_id=lambda prefix: f"{prefix}{next(counter)}",
+                                      actor="policy-test", now=world.now)
+        closed = {e.id: e for e in (*done.closed_grants, *done.closed_work_relations)}
+        world.grants = [closed.get(g.id, g) for g in world.grants] + list(done.new_grants)  # type: ignore[misc]
+        world.work_relations = [closed.get(w.id, w) for w in world.work_relations] + list(done.new_work_relations)  # type: ignore[misc]
+        world.admins += list(done.new_administrators)
+        world.successions.append(s)
+    return steps, expected, actual
+
+
 def _check(world: _World, catalogue: Catalogue, c: CheckSpec) -> str:
+    successors = succession_rules.successors_at(world.successions, c.organisation, c.at or world.now)
+    if successors:  # a predecessor answers through its successors (the first that allows)
+        answers = [_check(world, catalogue, msgspec.structs.replace(c, organisation=o)) for o in successors]
+        return next((a for a in answers if a == ALLOWED), answers[0])
     decision = decide(
         org=world.orgs.get(c.organisation),
         person=world.persons.get(c.person),
@@ -388,6 +483,8 @@ def run_policy_case(loaded: LoadedCase, catalogue: Catalogue) -> PolicyTestResul
     steps: list[str] = []
     expected: list[str] = []
     actual: list[str] = []
+    if case.succession is not None:
+        steps, expected, actual = _succeed(world, catalogue, case)
     for k, c in enumerate(case.checks):
         steps.append(_label_check(k, c))
         expected.append(c.expect)

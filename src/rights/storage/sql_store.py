@@ -48,6 +48,7 @@ from rights.storage.engine import WRITE_OPTION, StorageError, StorageUnavailable
 from rights.storage.sql_mandates import MandateQueries
 from rights.storage.sql_recert import RecertQueries
 from rights.storage.sql_requests import RequestQueries
+from rights.storage.sql_successions import SuccessionQueries
 from rights.storage.tables import (
     administrators,
     audit_events,
@@ -150,7 +151,7 @@ class SqlStore:
         await self.engine.dispose()
 
 
-class SqlTx(MandateQueries, RequestQueries, RecertQueries):
+class SqlTx(MandateQueries, RequestQueries, RecertQueries, SuccessionQueries):
     """Implements :class:`rights.domain.ports.Tx` on one connection inside one transaction."""
 
     def __init__(self, conn: AsyncConnection, clock: Clock, *, write: bool = False) -> None:

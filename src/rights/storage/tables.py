@@ -482,3 +482,38 @@ rate_limit_windows = Table(
     Column("minute", BigInteger, primary_key=True),  # Unix time // 60
     Column("hits", Integer, nullable=False),
 )
+
+
+# --- successions (issue 17, rights.domain.succession; migration 0011) --------------------------------
+
+# Predecessor(s) succeeded by successor(s); the plan as carried out is kept in ``plan``.
+successions = Table(
+    "successions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("kind", String(16), nullable=False),  # merger | absorption | split | renumbering
+    Column("source", String(16), nullable=False),  # decree | kbo | register
+    Column("effective_at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("entered_by", String(255), nullable=False),
+    Column("entered_at", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),  # proposed | applied | withdrawn
+    Column("assignments", _json(), nullable=False),
+    Column("plan", _json()),
+    Column("applied_at", UTCDateTime),
+    Column("applied_by", String(255)),
+    Column("version", Integer, nullable=False),
+    Index("ix_successions_status", "status"),
+)
+
+# Which organisations a succession names, on which side, in order: found by organisation.
+succession_organisations = Table(
+    "succession_organisations",
+    metadata,
+    Column("succession_id", ID, ForeignKey("successions.id"), nullable=False),
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=False),
+    Column("side", String(16), nullable=False),  # predecessor | successor
+    Column("position", Integer, nullable=False),
+    PrimaryKeyConstraint("succession_id", "organisation_id"),
+    Index("ix_succession_organisations_organisation_id", "organisation_id"),
+)

@@ -37,6 +37,7 @@ from rights.web.exports import ExportController, ExportScreen
 from rights.web.helpline import HelplineScreen
 from rights.web.oidc import OidcLoginController
 from rights.web.session import LoginController, middleware, session_key
+from rights.web.successions import SuccessionScreen
 
 HERE = Path(__file__).parent
 log = structlog.get_logger("rights.web")
@@ -108,7 +109,7 @@ def create_web(settings: Settings, services: Services) -> Web:
         path="/",
         route_handlers=[LoginController, HelplineScreen, ExportScreen, BeheerScreen, RequestScreen, home,
                        OidcLoginController, *BEHEER_MORE, BulkScreen,
-                       RecertScreen],
+                       RecertScreen, SuccessionScreen],
         middleware=middleware(settings, key),
         exception_handlers={NotAuthorizedException: _to_login},
     )

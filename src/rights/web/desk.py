@@ -19,6 +19,7 @@ from rights.domain.ports import Caller
 from rights.domain.services.base import Core
 from rights.domain.services.helpline import AdministratorContact, HelplineCard
 from rights.domain.services.people import administrator_entries
+from rights.domain.services.successions import successors_at
 from rights.mail.ports import NewMail, Outbox
 
 _EMAIL = re.compile(r"^[^@\s<>\"]{1,64}@[^@\s<>\"]+\.[^@\s<>\"]{2,}$")
@@ -77,8 +78,10 @@ class Desk:
             )
             policy = self.core.catalogue.org_type(org.type)
             parent = await tx.get_organisation(org.parent_id) if org.parent_id else None
+            successor_ids = await successors_at(tx, org.id, self.core.now())
             card = HelplineCard(organisation=org, administrators=contacts, guidance_nl=policy.guidance_nl,
-                                guidance_en=policy.guidance_en, parent=parent, match="identifier")
+                                guidance_en=policy.guidance_en, parent=parent, match="identifier",
+                                succeeded_by=tuple(await tx.get_organisations(successor_ids)) if successor_ids else ())
             await tx.audit(self._event(caller, "helpline_disclosure", org.id, {
                 "administrators": len(contacts),
                 "contacts_disclosed": sum(1 for c in contacts if c.email or c.phone),

@@ -52,6 +52,8 @@ def card_view(card: HelplineCard) -> dict[str, Any]:
         "status": org.status.value, "identifiers": identifiers_view(org), "match": card.match,
         "administrators": card.administrators, "guidance": {"nl": card.guidance_nl, "en": card.guidance_en},
         "parent": card.parent.name if card.parent else None, "address": org.address,
+        # successions (issue 17): who answers for it now, whom it answers for
+        "succeeded_by": [o.name for o in card.succeeded_by], "succeeds": [o.name for o in card.succeeds],
     }
 
 

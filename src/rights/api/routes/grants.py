@@ -11,7 +11,7 @@ from litestar.params import Parameter
 
 from rights.api.metrics import RuntimeMetrics
 from rights.api.permissions import Permission
-from rights.api.schemas import change_out, grant_out
+from rights.api.schemas import change_out, grant_out, organisation_out
 from rights.domain.commands import CheckQuestion, NewGrant, Revocation, ValidityChange
 from rights.domain.errors import DomainError
 from rights.domain.ports import Caller
@@ -61,10 +61,26 @@ class BatchRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     at_least_revision: Annotated[int, msgspec.Meta(ge=0)] | None = None
 
 
-def answer_out(a: Answer) -> dict[str, Any]:
+def answer_out(a: Answer, successors: dict[str, Any] | None = None) -> dict[str, Any]:
     v = a.verdict
     return {"allowed": v.allowed, "reason": v.reason, "grant_id": v.grant_id, "mandate_id": v.mandate_id,
-            "organisation_id": a.organisation_id}
+            "organisation_id": a.organisation_id,
+            "succeeded_by": [successors[o] for o in a.succeeded_by] if a.succeeded_by and successors else None}
+
+
+async def successors_out(services: Services, caller: Caller, answers: list[Answer]) -> dict[str, Any] | None:
+    """Who answered for a predecessor, with their identifiers so desks can update their data (issue 17).
+    Only read when some answer names a successor: the hot path pays nothing."""
+    wanted = {o for a in answers for o in a.succeeded_by}
+    if not wanted:
+        return None
+    cat = services.core.catalogue
+    out = {}
+    for o in sorted(wanted):
+        org = organisation_out(await services.organisations.get(caller, o), cat)
+        out[o] = {"id": org.id, "name": org.name, "identifiers": msgspec.to_builtins(org.identifiers),
+                  "organisation_code": org.organisation_code}
+    return out
 
 
 class CheckController(Controller):
@@ -88,7 +104,8 @@ class CheckController(Controller):
             raise
         verdict = answer.verdict
         stats.count("allowed" if verdict.allowed else "denied", verdict.reason)
-        body = {**answer_out(answer), "revision": answer.revision}
+        succeeded = await successors_out(services, request.scope["user"], [answer]) if answer.succeeded_by else None
+        body = {**answer_out(answer, succeeded), "revision": answer.revision}
         if data.explain:
             e = await services.checks.explain(answer)
             now = services.core.now()
@@ -110,8 +127,10 @@ class CheckController(Controller):
         for a in answers:
             metrics.checks.count("allowed" if a.verdict.allowed else "denied", a.verdict.reason)
         revision = min((a.revision for a in answers), default=0)
+        successors = await successors_out(services, request.scope["user"], answers)
         # Each answer names the revision it reflects (an `at` question's is the stored history's).
-        return {"revision": revision, "answers": [{**answer_out(a), "revision": a.revision} for a in answers]}
+        return {"revision": revision,
+                "answers": [{**answer_out(a, successors), "revision": a.revision} for a in answers]}
 
 
 class ChangeController(Controller):

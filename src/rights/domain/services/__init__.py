@@ -18,6 +18,7 @@ from rights.domain.services.organisations import OrganisationService
 from rights.domain.services.people import AdministratorEntry, PeopleService
 from rights.domain.services.recertification import RecertificationService
 from rights.domain.services.requests import RequestService
+from rights.domain.services.successions import SuccessionService
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Services:
     mandates: MandateService
     requests: RequestService
     recertification: RecertificationService
+    successions: SuccessionService
 
     async def audit_events(
         self, caller: Caller, *, organisation_id: str | None, after_id: int, limit: int
@@ -67,6 +69,7 @@ def build_services(
         mandates=MandateService(core),
         requests=RequestService(core),
         recertification=RecertificationService(core),
+        successions=SuccessionService(core),
     )
 
 

@@ -30,6 +30,7 @@ from rights.domain.services.base import (
     find_person,
     identifier_error,
 )
+from rights.domain.services.successions import successors_at
 
 WAIT_SECONDS = 2.0
 
@@ -38,6 +39,8 @@ class Answer(msgspec.Struct, frozen=True):
     verdict: Verdict
     revision: int
     organisation_id: str | None = None
+    # The question named a predecessor of an applied succession: these answered for it (issue 17).
+    succeeded_by: tuple[str, ...] = ()
 
 
 class OrganisationRight(msgspec.Struct, frozen=True):
@@ -127,7 +130,13 @@ class CheckService:
         index = self.keeper.index
         revision = index.revision  # read first: the answer is at least this fresh
         o = index.organisation_ix(keys[1])
-        verdict = index.check(index.person_ix(keys[0]), o, role, measure, at)
+        p = index.person_ix(keys[0])
+        if index.succeeded and o is not None and (successors := index.successors(o, at)) is not None:
+            return _first_allowed([
+                Answer(index.check(p, s, role, measure, at), revision, index.organisation_id(s))
+                for s in successors
+            ], tuple(index.organisation_id(s) for s in successors))
+        verdict = index.check(p, o, role, measure, at)
         return Answer(verdict, revision, index.organisation_id(o) if o is not None else None)
 
     async def batch(self, caller: Caller, questions: list[CheckQuestion], *, at_least_revision: int | None = None
@@ -180,13 +189,22 @@ class CheckService:
             at = at or self.core.now()
             org = await find_organisation(tx, q.organisation)
             person = await find_person(tx, q.person)
-            facts: dict = {}
-            if org is not None and person is not None:
-                facts = await self._facts(tx, person, org)
-                if history:
-                    org, person, facts = await _as_of(tx, org, person, facts, at)
-            decision = decide(org=org, person=person, role=self.core.catalogue.roles.get(q.role),
-                              measure=q.measure, at=at, **{"grants": (), "work_relations": (), **facts})
+            successors = await successors_at(tx, org.id, at) if org is not None else ()
+            if successors:
+                by_id = {o.id: o for o in await tx.get_organisations(successors)}
+                answers = [await self._decide(tx, q, by_id.get(s), person, at, history, revision) for s in successors]
+                return _first_allowed(answers, successors)
+            return await self._decide(tx, q, org, person, at, history, revision)
+
+    async def _decide(self, tx: Tx, q: CheckQuestion, org: Organisation | None, person: Person | None,
+                      at: datetime, history: bool, revision: int) -> Answer:
+        facts: dict = {}
+        if org is not None and person is not None:
+            facts = await self._facts(tx, person, org)
+            if history:
+                org, person, facts = await _as_of(tx, org, person, facts, at)
+        decision = decide(org=org, person=person, role=self.core.catalogue.roles.get(q.role),
+                          measure=q.measure, at=at, **{"grants": (), "work_relations": (), **facts})
         return Answer(verdict_of(decision), revision, org.id if org else None)
 
     async def check_at(self, q: CheckQuestion, at: datetime) -> Answer:
@@ -311,6 +329,12 @@ class CheckService:
                     continue
                 claims.add(f"{g.role}-{g.measure}:{code}" if g.measure else f"{g.role}:{code}")
         return sorted(claims), revision
+
+
+def _first_allowed(answers: list[Answer], successors: tuple[str, ...]) -> Answer:
+    """A predecessor answers through its successors: the first that allows (a split's person is at one)."""
+    chosen = next((a for a in answers if a.verdict.allowed), answers[0])
+    return msgspec.structs.replace(chosen, succeeded_by=successors)
 
 
 async def _as_of(tx: Tx, org: Organisation, person: Person, facts: dict, at: datetime

@@ -6,6 +6,7 @@ appends to the change log, which is the grant's history.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import msgspec
@@ -13,7 +14,7 @@ import msgspec
 from rights.domain import rules
 from rights.domain.commands import UNSET, NewGrant, Revocation, ValidityChange
 from rights.domain.errors import Conflict, Forbidden, NotFound
-from rights.domain.model import Change, Grant, Organisation
+from rights.domain.model import Change, Grant, Organisation, SuccessionStatus
 from rights.domain.ports import Caller, Tx
 from rights.domain.services.base import (
     Core,
@@ -48,6 +49,9 @@ async def revoke_in(
         data={"reason": reason, "version": revoked.version}, organisation_id=grant.organisation_id,
     )
     return revoked, rev
+
+
+_SUCCESSION = re.compile(r"\bsuccession (suc_[0-9a-f]+)")
 
 
 class GrantService:
@@ -90,6 +94,11 @@ class GrantService:
             work_relations=await tx.work_relations(person_id=holder.id), valid_from=valid_from,
             valid_until=valid_until, now=now,
         )
+        # An applied succession (issue 17) already carried the predecessor's rights; one given there now
+        # would silently stop counting on the effective date: give it at the successor instead.
+        for s in await tx.successions(organisation_id=org.id, status=SuccessionStatus.APPLIED):
+            if org.id in s.predecessor_ids and valid_until > s.effective_at:
+                raise Conflict("organisation_succeeded", "organisation", date=s.effective_at.date().isoformat())
         existing = await tx.grants(person_id=holder.id, organisation_id=org.id, role=role.code, measure=cmd.measure)
         if any(g.revoked_at is None and g.valid_until > valid_from and g.valid_from < valid_until for g in existing):
             raise Conflict("grant_already_exists", "role")
@@ -188,9 +197,13 @@ class GrantService:
             if grant is None:
                 raise NotFound("unknown_grant", "grant")
             await self._ensure_may_read_grant(tx, caller, grant)
-            history = await tx.changes(entity="grant", entity_id=grant.id, limit=10_000)
+            changes = await tx.changes(entity="grant", entity_id=grant.id, limit=10_000)
+            # A grant moved by a succession (issue 17): its history shows the move, from either side.
+            for succession_id in dict.fromkeys(_SUCCESSION.findall(f"{grant.reason} {grant.revoke_reason or ''}")):
+                changes += [c for c in await tx.changes(entity="succession", entity_id=succession_id, limit=100)
+                            if c.kind == "succession_applied"]
         await self._audit_grant_read(caller, grant, "grant_history_read")
-        return grant, history
+        return grant, sorted(changes, key=lambda c: c.revision)
 
     async def of_organisation(self, caller: Caller, org_ref: str) -> list[Grant]:
         async with self.core.store.read() as tx:

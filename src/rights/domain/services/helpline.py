@@ -16,6 +16,7 @@ from rights.domain.model import AuditEvent, Organisation
 from rights.domain.ports import Caller
 from rights.domain.services.base import Core
 from rights.domain.services.people import administrator_entries
+from rights.domain.services.successions import successors_at
 
 _LOOKS_LIKE_NATIONAL_NUMBER = re.compile(r"^\s*\d{2}[.\s]?\d{2}[.\s]?\d{2}[-.\s]?\d{3}[.\s]?\d{2}\s*$")
 
@@ -34,6 +35,9 @@ class HelplineCard(msgspec.Struct, frozen=True, kw_only=True):
     guidance_en: str
     parent: Organisation | None = None
     match: str = "name"  # rights.domain.lookup.MatchKind: how the query found it
+    # Successions (issue 17): who answers for this organisation now, or whom it answers for.
+    succeeded_by: tuple[Organisation, ...] = ()
+    succeeds: tuple[Organisation, ...] = ()
 
 
 def safe_query(q: str) -> str:
@@ -55,8 +59,18 @@ class HelplineService:
         cards: list[HelplineCard] = []
         async with self.core.store.write() as tx:
             orgs = await self._find(tx, q, limit) if q else []
-            for found in orgs:
-                org = found.organisation
+            now = self.core.now()
+            queue = [(found.organisation, found.kind.value, ()) for found in orgs]
+            seen = {org.id for org, _, _ in queue}
+            # A predecessor found by its old names or numbers brings its successors along (issue 17).
+            for org, match, _ in list(queue):
+                successor_ids = await successors_at(tx, org.id, now)
+                for successor in await tx.get_organisations([o for o in successor_ids if o not in seen]):
+                    queue.append((successor, match, (org,)))
+                    seen.add(successor.id)
+            for org, match, succeeds in queue:
+                successor_ids = await successors_at(tx, org.id, now)
+                succeeded_by = tuple(await tx.get_organisations(successor_ids)) if successor_ids else ()
                 policy = self.core.catalogue.org_type(org.type)
                 contacts = tuple(
                     AdministratorContact(
@@ -71,7 +85,8 @@ class HelplineService:
                 cards.append(
                     HelplineCard(
                         organisation=org, administrators=contacts, guidance_nl=policy.guidance_nl,
-                        guidance_en=policy.guidance_en, parent=parent, match=found.kind.value,
+                        guidance_en=policy.guidance_en, parent=parent, match=match,
+                        succeeded_by=succeeded_by, succeeds=succeeds,
                     )
                 )
             await tx.audit(
