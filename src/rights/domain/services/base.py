@@ -143,7 +143,8 @@ async def record(
             target=f"{entity}:{entity_id}",
             request_id=caller.request_id,
             address=caller.address,
-            details={"revision": revision},
+            # A destructive action's reason (revoke, remove, refuse, end) belongs to its audit event too.
+            details={"revision": revision, **({"reason": data["reason"]} if data.get("reason") else {})},
         )
     )
     return revision
