@@ -176,3 +176,31 @@ async def test_confirmation_in_english_then_change_keeps_the_input(screen: Async
     assert done.status_code == 303 and done.headers["location"].endswith("?done=granted")
     again = await screen.post(f"/beheer/organisations/{org}/grant/confirm", data=data)
     assert again.status_code == 409 and "already" in again.text  # the same right twice is refused, on the form
+
+
+async def test_ending_a_work_relation_is_confirmed_with_a_reason_and_audited(screen: AsyncTestClient,
+                                                                            web_settings: Settings) -> None:
+    await login(screen, "bert")
+    org = await org_id_of(screen)
+    page = (await screen.get(f"/beheer/organisations/{org}")).text
+    link = re.search(r'href="(/beheer/organisations/org_[^/]+/people/(per_[^/]+)/end)" class="end-relation">'
+                     r'[^<]*<span class="visually-hidden"> — An Peeters', page)
+    assert link, page
+    confirm = await screen.get(link.group(1))
+    assert confirm.status_code == 200
+    assert "An Peeters werkt daarna niet meer voor Bakkerij Peeters BV" in confirm.text
+    assert re.search(r"\(nu \d+ recht(en)?\)", confirm.text)
+    token = csrf_of(confirm.text)
+    empty = await screen.post(link.group(1), data={"reason": "", "_csrf_token": token})
+    assert empty.status_code == 422 and "Reden: vul een reden in" in empty.text
+    assert "An Peeters" in (await screen.get(f"/beheer/organisations/{org}")).text.split('id="people-h"')[1]
+    done = await screen.post(link.group(1), data={"reason": "Uit dienst op 30/11.", "_csrf_token": token})
+    assert done.status_code == 200 and "De werkrelatie is beëindigd." in done.text
+    assert "An Peeters" not in done.text.split('id="people-h"')[1]
+    assert (await screen.get(link.group(1))).status_code == 404  # ended: nothing left to end
+    token_pa = mint_dev_token(web_settings, PrincipalKind.PLATFORM_ADMIN, "auditor")
+    events = (await screen.get("/v1/audit/", params={"limit": 500},
+                               headers={"Authorization": f"Bearer {token_pa}"})).json()["items"]
+    assert [e["details"].get("reason") for e in events if e["action"] == "work_relation_ended"] == [
+        "Uit dienst op 30/11."]
+

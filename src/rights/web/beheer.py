@@ -45,7 +45,7 @@ assert not set(BEHEER_TEXTS) & set(TEXTS), "a /beheer text key collides with a h
 TEXTS.update(BEHEER_TEXTS)
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
-DONE = ("granted", "revoked", "appointed", "removed", "addperson_done", "bulk_applied")
+DONE = ("granted", "revoked", "appointed", "removed", "addperson_done", "bulk_applied", "relation_ended")
 
 
 def _opt(permission: Permission) -> dict[str, Any]:
