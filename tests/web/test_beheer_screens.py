@@ -101,7 +101,7 @@ async def test_sofie_may_not_appoint_and_other_organisation_is_refused(screen: A
 
 def _remove_link(page: str, name: str) -> str:
     m = re.search(r'href="(/beheer/organisations/org_[^/]+/administrators/per_[^/]+/remove)" class="remove-admin">'
-                  r'[^<]*<span class="visually-hidden">: ' + name, page)
+                  r'[^<]*<span class="visually-hidden"> — ' + name, page)
     assert m, page
     return m.group(1)
 
@@ -204,3 +204,16 @@ async def test_ending_a_work_relation_is_confirmed_with_a_reason_and_audited(scr
     assert [e["details"].get("reason") for e in events if e["action"] == "work_relation_ended"] == [
         "Uit dienst op 30/11."]
 
+
+
+async def test_the_confirmation_pages_speak_one_language(screen: AsyncTestClient) -> None:
+    await login(screen, "bert")
+    org = await org_id_of(screen)
+    page = (await screen.get(f"/beheer/organisations/{org}", params={"lang": "en"})).text
+    remove = (await screen.get(_remove_link(page, "Sofie Vermeulen"))).text
+    assert "Sofie Vermeulen will no longer be local administrator of Bakkerij Peeters BV" in remove
+    assert "Confirm and remove" in remove and "Bevestigen" not in remove and "Reden" not in remove
+    end = re.search(r'href="(/beheer/organisations/org_[^/]+/people/per_[^/]+/end)"', page).group(1)
+    ended = (await screen.get(end)).text
+    assert "will no longer work for Bakkerij Peeters BV" in ended and "werkt" not in ended
+    assert re.search(r"\(now \d+ rights?\)", ended)

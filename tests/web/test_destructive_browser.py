@@ -106,7 +106,7 @@ def test_each_destructive_action_goes_through_its_confirmation(page: Page, site:
     org_page = page.url
 
     # Remove a local administrator: no longer one click.
-    page.locator("a.remove-admin", has_text="Sofie Vermeulen").click()
+    page.get_by_role("link", name="Verwijderen als beheerder — Sofie Vermeulen").click()
     expect(page.locator("#sentence")).to_contain_text("Sofie Vermeulen is daarna geen lokale beheerder meer")
     confirm_with_a_reason(page, "remove-admin", "Bevestigen en verwijderen", "Sofie werkt hier niet meer.")
     expect(page.locator("#done")).to_have_text("De lokale beheerder is verwijderd.")
@@ -135,7 +135,7 @@ def test_each_destructive_action_goes_through_its_confirmation(page: Page, site:
 
     # End a work relation.
     page.goto(org_page)
-    page.locator("a.end-relation", has_text="Koen Mertens").click()
+    page.get_by_role("link", name="Werkrelatie beëindigen — Koen Mertens").click()
     expect(page.locator("#sentence")).to_contain_text("Koen Mertens werkt daarna niet meer voor Bakkerij Peeters BV")
     confirm_with_a_reason(page, "end-relation", "Bevestigen en beëindigen", "Het mandaat volstaat.")
     expect(page.locator("#done")).to_have_text("De werkrelatie is beëindigd.")
