@@ -2,7 +2,7 @@
 
 Bert (main administrator of Bakkerij Peeters) removes Sofie as administrator, revokes one of An's rights,
 ends a mandate, refuses An's request and ends Koen's work relation. Each time: the confirmation page says
-what will happen, confirming without a reason is refused on the field and writes nothing, and with a reason
+what will happen (on a 360 px wide screen, which it fits), confirming without a reason is refused on the field and writes nothing, and with a reason
 the action is done and audited with it. Screenshots: test-artifacts/destructive-*.png.
 """
 
@@ -70,7 +70,8 @@ def site(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 @pytest.fixture
 def page(browser: Browser, site: Site) -> Iterator[Page]:  # noqa: F811
-    with open_page(browser, site.url) as pg:
+    # On a small screen (360 px): the confirmation pages must fit it too (issue 16, item 6).
+    with open_page(browser, site.url, viewport={"width": 360, "height": 740}) as pg:
         yield pg
 
 
@@ -82,6 +83,7 @@ def shot(page: Page, name: str) -> None:
 def confirm_with_a_reason(page: Page, name: str, button: str, reason: str, label: str = "Reden") -> None:
     """On a confirmation page: without a reason it is refused on the field, then done with one."""
     expect(page.locator("#sentence")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, name
     shot(page, f"{name}-confirm")
     page.get_by_role("button", name=button).click()
     expect(page.locator("#error-summary")).to_contain_text(label)
@@ -89,6 +91,7 @@ def confirm_with_a_reason(page: Page, name: str, button: str, reason: str, label
     page.get_by_label(label, exact=True).fill(reason)
     page.get_by_role("button", name=button).click()
     expect(page.locator("#done")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, name
     shot(page, f"{name}-done")
 
 
