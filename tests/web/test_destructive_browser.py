@@ -139,7 +139,7 @@ def test_each_destructive_action_goes_through_its_confirmation(page: Page, site:
     # End a work relation.
     page.goto(org_page)
     page.get_by_role("link", name="Werkrelatie beëindigen — Koen Mertens").click()
-    expect(page.locator("#sentence")).to_contain_text("Koen Mertens werkt daarna niet meer voor Bakkerij Peeters BV")
+    expect(page.locator("#sentence")).to_contain_text("Koen Mertens werkt daarna niet meer voor Bakkerij Peeters BV. De rechten")
     confirm_with_a_reason(page, "end-relation", "Bevestigen en beëindigen", "Het mandaat volstaat.")
     expect(page.locator("#done")).to_have_text("De werkrelatie is beëindigd.")
     expect(page.locator("#people")).not_to_contain_text("Koen Mertens")

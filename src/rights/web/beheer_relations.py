@@ -1,7 +1,7 @@
 """/beheer: end a person's work relation with the organisation, through a confirmation page (issue 16).
 
 ``GET …/people/{person}/end`` says what ending means (the person no longer works for the organisation,
-so none of their rights there applies any more; the rights stay in the history) and asks a reason
+so their rights there that need a work relation no longer apply; the rights stay in the history) and asks a reason
 (required); ``POST`` ends it through ``PeopleService.end_work_relation``, which audits it with the reason.
 """
 
@@ -26,11 +26,11 @@ from rights.web.i18n import TEXTS, texts
 RELATION_TEXTS: dict[str, tuple[str, str]] = {
     "end_relation": ("Werkrelatie beëindigen", "End work relation"),
     "end_relation_sentence": (
-        "{person} werkt daarna niet meer voor {org}. Geen enkel recht van {person} voor {org} geldt dan nog "
-        "(nu {rights}); de rechten blijven in de geschiedenis staan. Wilt u {person} later opnieuw toevoegen, "
-        "dan gebeurt dat met een nieuwe werkrelatie.",
-        "{person} will no longer work for {org}. None of {person}'s rights for {org} applies any more "
-        "(now {rights}); the rights stay in the history. To add {person} again later, add a new work relation.",
+        "{person} werkt daarna niet meer voor {org}. De rechten van {person} voor {org} die een werkrelatie "
+        "vereisen, gelden dan niet meer ({rights}); ze blijven in de geschiedenis staan. Wilt u {person} later "
+        "opnieuw toevoegen, dan gebeurt dat met een nieuwe werkrelatie.",
+        "{person} will no longer work for {org}. {person}'s rights for {org} that need a work relation no longer "
+        "apply ({rights}); they stay in the history. To add {person} again later, add a new work relation.",
     ),
     "end_relation_rights_one": ("1 recht", "1 right"),
     "end_relation_rights_other": ("{n} rechten", "{n} rights"),
@@ -54,8 +54,11 @@ class BeheerRelationScreen(Controller):
         if not found:
             raise NotFound("unknown_work_relation", "work_relation")
         relation, person = found[0]
+        roles = services.core.catalogue.roles
+        # The rights a check then refuses: the active ones whose role needs a work relation (most do).
         rights = [g for g in await services.grants.of_organisation(caller, org.id)
-                  if g.person_id == person.id and views.active(g, now)]
+                  if g.person_id == person.id and views.active(g, now)
+                  and (g.role not in roles or roles[g.role].requires_work_relation)]
         return {"org": org, "relation": relation, "person": person, "rights": len(rights)}
 
     def _page(self, request: Request, ctx: dict[str, Any], status: int = 200, reason: str = "",
