@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from rights.domain import bulk
+from rights.domain import bulk, csvfile
 from rights.domain.catalogue import Catalogue
 from rights.domain.errors import DomainError
 from rights.domain.model import (
@@ -160,7 +160,7 @@ def test_a_duplicate_line_is_an_error_even_written_differently(catalogue: Catalo
     (b"\xef\xbb\xbf", "bulk_empty_file"),
     (HEADER.encode(), "bulk_no_lines"),
     (HEADER.encode() + b"\n\n", "bulk_no_lines"),
-    (b"naam,role,measure,valid_until,reason\nx,y,z,,reden\n", "bulk_unknown_columns"),
+    (b"voornaam,role,measure,valid_until,reason\nx,y,z,,reden\n", "bulk_unknown_columns"),
     (b"role,measure,valid_until,reason\ny,z,,reden\n", "bulk_person_column"),
     (b"national_number,person,role,measure,valid_until,reason\n1,2,y,z,,reden\n", "bulk_person_column"),
     (b"national_number,role,measure,reason\n1,y,z,reden\n", "bulk_missing_columns"),
@@ -201,9 +201,21 @@ def test_export_is_excel_friendly_and_escapes_formulas() -> None:
     data = bulk.export_csv([row])
     assert data.startswith(b"\xef\xbb\xbf")
     cells = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
-    assert cells[0] == list(bulk.EXPORT_HEADER)
-    got = dict(zip(cells[0], cells[1], strict=True))
+    assert cells[0] == [c.nl for c in bulk.EXPORT_COLUMNS]
+    got = dict(zip(bulk.EXPORT_HEADER, cells[1], strict=True))
     assert got["name"] == "'=HYPERLINK(\"http://x\")" and got["role_name"] == "'+Rol"
     assert got["granted_by"] == "'@bert" and got["reason"] == "'-1+1\tcmd"
-    assert all(bulk.safe_cell(c + "x") == "'" + c + "x" for c in ("=", "+", "-", "@", "\t", "\r"))
-    assert bulk.safe_cell("Bakkerij") == "Bakkerij"
+    assert all(csvfile.safe_cell(c + "x") == "'" + c + "x" for c in ("=", "+", "-", "@", "\t", "\r"))
+    assert csvfile.safe_cell("Bakkerij") == "Bakkerij"
+
+
+def test_an_export_in_either_language_reads_back_as_an_upload() -> None:
+    row = bulk.ExportRow(person="per_an", name="An Peeters", national_number_masked="85.07.30-***.**",
+                         application="WSE-loket", role="DWSEOrganisatieverantwoordelijke", role_name="Rol",
+                         measure="VOP", measure_name="Vlaamse Ondersteuningspremie", valid_from="2026-01-01",
+                         valid_until="2026-12-31", status="active", granted_by="Sofie", reason="nodig")
+    for lang in ("nl", "en"):
+        rows = bulk.parse_file(bulk.export_csv([row], lang))
+        assert [(r.by, r.ref, r.role, r.measure, r.reason) for r in rows] == [
+            ("person", "per_an", "DWSEOrganisatieverantwoordelijke", "VOP", "nodig")], lang
+    assert "actief" in bulk.export_csv([row]).decode("utf-8-sig")

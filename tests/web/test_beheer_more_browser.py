@@ -98,10 +98,10 @@ def test_add_a_person_with_a_typo_in_the_number(page: Page, site: Site) -> None:
     # the filter finds her, and "only with rights" does not (she has none yet)
     page.get_by_label("Naam bevat").fill("lien")
     page.get_by_role("button", name="Filter toepassen").click()
-    expect(page.locator("#filter-count")).to_have_text("1 persoon/personen gevonden.")
+    expect(page.locator("#filter-count")).to_have_text("1 persoon gevonden.")
     page.check("#f-with-rights")
     page.get_by_role("button", name="Filter toepassen").click()
-    expect(page.locator("#filter-count")).to_have_text("0 persoon/personen gevonden.")
+    expect(page.locator("#filter-count")).to_have_text("0 personen gevonden.")
 
 
 def test_change_a_grants_validity_and_see_its_history(page: Page) -> None:

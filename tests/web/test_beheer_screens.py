@@ -6,6 +6,9 @@ import re
 
 from litestar.testing import AsyncTestClient
 
+from rights.api.tokens import mint_dev_token
+from rights.domain.ports import PrincipalKind
+from rights.settings import Settings
 from tests.web.conftest import csrf_of, login
 
 BAKKERIJ = re.compile(r'/beheer/organisations/(org_[^"/?]+)')
@@ -96,18 +99,56 @@ async def test_sofie_may_not_appoint_and_other_organisation_is_refused(screen: A
             assert (await screen.get(f"/beheer/organisations/{o}/grant")).status_code == 403
 
 
+def _remove_link(page: str, name: str) -> str:
+    m = re.search(r'href="(/beheer/organisations/org_[^/]+/administrators/per_[^/]+/remove)" class="remove-admin">'
+                  r'[^<]*<span class="visually-hidden"> — ' + name, page)
+    assert m, page
+    return m.group(1)
+
+
 async def test_last_main_administrator_rule_is_explained(screen: AsyncTestClient) -> None:
     await login(screen, "bert")
     org = await org_id_of(screen)
     page = await screen.get(f"/beheer/organisations/{org}")
-    bert = re.search(r'administrators/(per_[^/]+)/remove" class="inline">\s*<input type="hidden" name="_csrf_token"'
-                     r'[^>]*>\s*<input[^>]*>\s*<button type="submit" aria-label="[^:]*: Bert Peeters', page.text)
-    assert bert, page.text
-    r = await screen.post(f"/beheer/organisations/{org}/administrators/{bert.group(1)}/remove",
-                          data={"reason": "", "_csrf_token": csrf_of(page.text)})
+    confirm = await screen.get(_remove_link(page.text, "Bert Peeters"))
+    r = await screen.post(confirm.url.path, data={"reason": "Ik stop als zaakvoerder.",
+                                                  "_csrf_token": csrf_of(confirm.text)})
     assert r.status_code == 409
     assert "De laatste hoofd lokale beheerder kan niet worden verwijderd" in r.text
     assert "stel dan eerst iemand anders aan" in r.text
+
+
+async def test_removing_an_administrator_is_confirmed_with_a_reason_and_audited(screen: AsyncTestClient,
+                                                                               web_settings: Settings) -> None:
+    await login(screen, "bert")
+    org = await org_id_of(screen)
+    page = await screen.get(f"/beheer/organisations/{org}")
+    assert not re.search(r'<form[^>]*action="[^"]*/remove"', page.text)  # no one-click removal any more
+    confirm = await screen.get(_remove_link(page.text, "Sofie Vermeulen"))
+    assert confirm.status_code == 200
+    assert ("Sofie Vermeulen is daarna geen lokale beheerder meer van Bakkerij Peeters BV en kan er geen rechten "
+            "meer toekennen of intrekken (nu voor WSE-loket") in confirm.text
+    assert 'name="reason"' in confirm.text and "required" in confirm.text
+    empty = await screen.post(confirm.url.path, data={"reason": "  ", "_csrf_token": csrf_of(confirm.text)})
+    assert empty.status_code == 422 and "Reden: vul een reden in" in empty.text
+    assert "Sofie Vermeulen" in (await screen.get(f"/beheer/organisations/{org}")).text.split('id="people-h"')[0]
+    done = await screen.post(confirm.url.path, data={"reason": "Sofie werkt hier niet meer.",
+                                                     "_csrf_token": csrf_of(confirm.text)})
+    assert done.status_code == 200 and "De lokale beheerder is verwijderd." in done.text
+    assert "Sofie Vermeulen" not in done.text.split('id="people-h"')[0]
+    token = mint_dev_token(web_settings, PrincipalKind.PLATFORM_ADMIN, "auditor")
+    events = (await screen.get("/v1/audit/", params={"limit": 500},
+                               headers={"Authorization": f"Bearer {token}"})).json()["items"]
+    removed = [e for e in events if e["action"] == "administrator_removed"]
+    assert [e["details"]["reason"] for e in removed] == ["Sofie werkt hier niet meer."]
+
+
+async def test_only_a_main_administrator_sees_the_removal_confirmation(screen: AsyncTestClient) -> None:
+    await login(screen, "bert")
+    org = await org_id_of(screen)
+    link = _remove_link((await screen.get(f"/beheer/organisations/{org}")).text, "Bert Peeters")
+    await login(screen, "sofie")
+    assert (await screen.get(link)).status_code == 403
 
 
 async def test_post_without_csrf_is_refused(screen: AsyncTestClient) -> None:
@@ -135,3 +176,44 @@ async def test_confirmation_in_english_then_change_keeps_the_input(screen: Async
     assert done.status_code == 303 and done.headers["location"].endswith("?done=granted")
     again = await screen.post(f"/beheer/organisations/{org}/grant/confirm", data=data)
     assert again.status_code == 409 and "already" in again.text  # the same right twice is refused, on the form
+
+
+async def test_ending_a_work_relation_is_confirmed_with_a_reason_and_audited(screen: AsyncTestClient,
+                                                                            web_settings: Settings) -> None:
+    await login(screen, "bert")
+    org = await org_id_of(screen)
+    page = (await screen.get(f"/beheer/organisations/{org}")).text
+    link = re.search(r'href="(/beheer/organisations/org_[^/]+/people/(per_[^/]+)/end)" class="end-relation">'
+                     r'[^<]*<span class="visually-hidden"> — An Peeters', page)
+    assert link, page
+    confirm = await screen.get(link.group(1))
+    assert confirm.status_code == 200
+    assert "An Peeters werkt daarna niet meer voor Bakkerij Peeters BV" in confirm.text
+    assert re.search(r"\(\d+ recht(en)?\)", confirm.text)
+    token = csrf_of(confirm.text)
+    empty = await screen.post(link.group(1), data={"reason": "", "_csrf_token": token})
+    assert empty.status_code == 422 and "Reden: vul een reden in" in empty.text
+    assert "An Peeters" in (await screen.get(f"/beheer/organisations/{org}")).text.split('id="people-h"')[1]
+    done = await screen.post(link.group(1), data={"reason": "Uit dienst op 30/11.", "_csrf_token": token})
+    assert done.status_code == 200 and "De werkrelatie is beëindigd." in done.text
+    assert "An Peeters" not in done.text.split('id="people-h"')[1]
+    assert (await screen.get(link.group(1))).status_code == 404  # ended: nothing left to end
+    token_pa = mint_dev_token(web_settings, PrincipalKind.PLATFORM_ADMIN, "auditor")
+    events = (await screen.get("/v1/audit/", params={"limit": 500},
+                               headers={"Authorization": f"Bearer {token_pa}"})).json()["items"]
+    assert [e["details"].get("reason") for e in events if e["action"] == "work_relation_ended"] == [
+        "Uit dienst op 30/11."]
+
+
+
+async def test_the_confirmation_pages_speak_one_language(screen: AsyncTestClient) -> None:
+    await login(screen, "bert")
+    org = await org_id_of(screen)
+    page = (await screen.get(f"/beheer/organisations/{org}", params={"lang": "en"})).text
+    remove = (await screen.get(_remove_link(page, "Sofie Vermeulen"))).text
+    assert "Sofie Vermeulen will no longer be local administrator of Bakkerij Peeters BV" in remove
+    assert "Confirm and remove" in remove and "Bevestigen" not in remove and "Reden" not in remove
+    end = re.search(r'href="(/beheer/organisations/org_[^/]+/people/per_[^/]+/end)"', page).group(1)
+    ended = (await screen.get(end)).text
+    assert "will no longer work for Bakkerij Peeters BV" in ended and "werkt" not in ended
+    assert re.search(r"\(\d+ rights?\)", ended)

@@ -84,13 +84,13 @@ async def test_export_has_masked_numbers_only_and_a_dated_filename(screen: Async
     text = r.content.decode("utf-8-sig")
     for number in seed_numbers():  # no full national number, in any common form
         assert number not in text and ids.parse_national_number(number).formatted not in text
-    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
-    assert {(x["name"], x["role"], x["measure"]) for x in rows} >= {
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))  # Dutch headers by default
+    assert {(x["naam"], x["rolcode"], x["maatregelcode"]) for x in rows} >= {
         ("An Peeters", "DWSEOrganisatieverantwoordelijke", "VOP"), ("Koen Mertens", "VLAIOInkomGebruiker", "")}
-    an = next(x for x in rows if x["name"] == "An Peeters")
-    assert an["national_number_masked"] == "85.07.30-***.**" and an["person"].startswith("per_")
-    assert an["application"] == "WSE-loket" and an["granted_by"] == "Sofie Vermeulen" and an["status"] == "active"
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", an["valid_until"])
+    an = next(x for x in rows if x["naam"] == "An Peeters")
+    assert an["rijksregisternummer (gemaskeerd)"] == "85.07.30-***.**" and an["persoon-id"].startswith("per_")
+    assert an["toepassing"] == "WSE-loket" and an["toegekend door"] == "Sofie Vermeulen" and an["status"] == "actief"
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", an["geldig tot en met"])
 
 
 async def test_export_of_revoked_rights_only_on_request_and_formulas_are_escaped(screen: AsyncTestClient) -> None:
@@ -108,12 +108,12 @@ async def test_export_of_revoked_rights_only_on_request_and_formulas_are_escaped
     revoked = await screen.post(f"/beheer/organisations/{org}/grants/{imw.group(1)}/revoke",
                                 data={"reason": "-niet meer nodig", "_csrf_token": csrf_of(form.text)})
     assert revoked.status_code in (200, 303)
-    active = (await screen.get(f"/beheer/organisations/{org}/rights.csv")).content.decode("utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(active), delimiter=";"))
-    assert "IMW" not in {x["measure"] for x in rows}
+    active = (await screen.get(f"/beheer/organisations/{org}/rights.csv?lang=en")).content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(active), delimiter=";"))  # the English variant
+    assert "IMW" not in {x["measure code"] for x in rows}
     assert "'=HYPERLINK(\"http://evil\",\"klik\")" in {x["reason"] for x in rows}  # a formula gets a quote
-    everything = (await screen.get(f"/beheer/organisations/{org}/rights.csv?all=1")).content.decode("utf-8-sig")
-    row = next(x for x in csv.DictReader(io.StringIO(everything), delimiter=";") if x["measure"] == "IMW")
+    everything = (await screen.get(f"/beheer/organisations/{org}/rights.csv?all=1&lang=en")).content.decode("utf-8-sig")
+    row = next(x for x in csv.DictReader(io.StringIO(everything), delimiter=";") if x["measure code"] == "IMW")
     assert row["status"] == "revoked"
 
 
@@ -224,7 +224,7 @@ async def test_unreadable_files_are_refused_with_a_clear_message(screen: AsyncTe
     before = await grant_count(screen, org)
     cases = [
         (b"", "Bestand: Het bestand is leeg."),
-        (b"naam,rol\r\nx,y\r\n", "Bestand: De eerste regel bevat onbekende kolom(men) naam, rol."),
+        (b"voornaam,functie\r\nx,y\r\n", "Bestand: De eerste regel bevat onbekende kolom(men) voornaam, functie."),
         (HEADER.encode(), "Bestand: Het bestand bevat enkel de kolomnamen, geen rechten."),
         ((HEADER + f"{AN},Rôle,,,réden\r\n").encode("cp1252"), "Bestand: Het bestand is geen UTF-8-tekst."),
         (b"x" * (1024 * 1024 + 1), "Bestand: Het bestand is groter dan 1024 KiB."),

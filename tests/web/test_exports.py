@@ -43,7 +43,7 @@ async def test_only_platform_administrators_export(screen: AsyncTestClient, web_
 async def test_csv_respects_disclosure(screen: AsyncTestClient, web_settings: Settings) -> None:
     r = await screen.get("/v1/exports/administrators.csv", headers=bearer(web_settings, PrincipalKind.PLATFORM_ADMIN))
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(r.text)))
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")), delimiter=";"))
     by_name = {(row["organisatie"], row["beheerder"]): row for row in rows}
     sofie = by_name[("Bakkerij Peeters BV", "Sofie Vermeulen")]
     bert = by_name[("Bakkerij Peeters BV", "Bert Peeters")]
@@ -59,7 +59,8 @@ async def test_csv_respects_disclosure(screen: AsyncTestClient, web_settings: Se
 async def test_filter_by_type_and_bad_type(screen: AsyncTestClient, web_settings: Settings) -> None:
     h = bearer(web_settings, PrincipalKind.PLATFORM_ADMIN)
     r = await screen.get("/v1/exports/administrators.csv", params={"type": "local_government"}, headers=h)
-    types = {row["organisatietype"] for row in csv.DictReader(io.StringIO(r.text))}
+    types = {row["organisatietype"] for row in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")),
+                                                              delimiter=";")}
     assert types == {"lokaal bestuur"}
     bad = await screen.get("/v1/exports/administrators.csv", params={"type": "castle"}, headers=h)
     assert bad.status_code == 400 and bad.json()["field"] == "type"
@@ -77,3 +78,42 @@ async def test_pdf_is_titled_and_respects_disclosure(screen: AsyncTestClient, we
                              headers=bearer(web_settings, PrincipalKind.PLATFORM_ADMIN))
     exports = [e for e in audit.json()["items"] if e["action"] == "administrators_export"]
     assert exports and exports[-1]["actor"] == "demo-platform" and exports[-1]["details"]["format"] == "pdf"
+
+
+async def test_both_csv_exports_share_one_format(screen: AsyncTestClient, web_settings: Settings) -> None:
+    """``;``, UTF-8 with BOM, CRLF, Dutch headers or (?lang=en) English ones, formulas escaped, numbers masked."""
+    h = bearer(web_settings, PrincipalKind.PLATFORM_ADMIN)
+    admins_nl = (await screen.get("/v1/exports/administrators.csv", headers=h)).content
+    admins_en = (await screen.get("/v1/exports/administrators.csv", params={"lang": "en"}, headers=h)).content
+    await login(screen, "bert")
+    org = re.search(r"/beheer/organisations/(org_[^\"/?]+)", (await screen.get("/beheer")).text).group(1)
+    rights_nl = (await screen.get(f"/beheer/organisations/{org}/rights.csv")).content
+    rights_en = (await screen.get(f"/beheer/organisations/{org}/rights.csv", params={"lang": "en"})).content
+    for data in (admins_nl, admins_en, rights_nl, rights_en):
+        assert data.startswith(b"\xef\xbb\xbf")
+        text = data.decode("utf-8-sig")
+        assert text.endswith("\r\n") and "\r\n" in text.split("\r\n", 1)[0] + "\r\n"
+        first = text.split("\r\n", 1)[0]
+        assert first.count(";") >= 6 and "," not in first
+    assert admins_nl.decode("utf-8-sig").startswith("organisatietype;organisatie;identificatie;beheerder;")
+    assert admins_en.decode("utf-8-sig").startswith("organisation type;organisation;identifier;administrator;")
+    assert rights_nl.decode("utf-8-sig").startswith("persoon-id;naam;rijksregisternummer (gemaskeerd);")
+    assert rights_en.decode("utf-8-sig").startswith("person id;name;national register number (masked);")
+    en = list(csv.DictReader(io.StringIO(admins_en.decode("utf-8-sig")), delimiter=";"))
+    sofie = next(r for r in en if r["administrator"] == "Sofie Vermeulen")
+    assert (sofie["organisation type"], sofie["main administrator"], sofie["phone"]) == (
+        "company", "no", "+32 470 00 00 02")  # a phone number is not mistaken for a formula
+    assert "85.07.30-***.**" in rights_nl.decode("utf-8-sig") and "85073003328" not in rights_nl.decode("utf-8-sig")
+    bad = await screen.get(f"/beheer/organisations/{org}/rights.csv", params={"lang": "fr"})
+    assert bad.status_code == 400
+
+
+def test_formula_like_cells_are_escaped_in_every_export() -> None:
+    from rights.domain.csvfile import safe_cell
+    from rights.web.exports import ExportRow, to_csv
+
+    row = ExportRow("company", "=HYPERLINK(\"http://x\")", "0723.145.688", "@bert", False, "-1+1", "+32 2 553 00 00")
+    cells = list(csv.reader(io.StringIO(to_csv([row]).decode("utf-8-sig")), delimiter=";"))[1]
+    assert cells[1] == "'=HYPERLINK(\"http://x\")" and cells[3] == "'@bert" and cells[5] == "'-1+1"
+    assert cells[6] == "+32 2 553 00 00"
+    assert safe_cell("+cmd|' /C calc'!A0") == "'+cmd|' /C calc'!A0" and safe_cell("+32 470") == "+32 470"

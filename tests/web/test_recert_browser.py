@@ -105,7 +105,7 @@ def test_another_organisations_item_or_page_is_refused(page: Page, site: Site) -
 def test_a_campaign_where_an_unconfirmed_grant_is_revoked_at_the_deadline(page: Page, site: Site) -> None:
     log_in(page, "bert")
     page.get_by_role("link", name="Beheren: Bakkerij Peeters BV").click()
-    expect(page.locator("#recert-notice")).to_contain_text("4 recht(en) wachten op herbevestiging")
+    expect(page.locator("#recert-notice")).to_contain_text("4 rechten wachten op herbevestiging")
     shot(page, "recert-notice")
     page.get_by_role("link", name="Nu herbevestigen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Rechten herbevestigen")

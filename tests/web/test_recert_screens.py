@@ -48,7 +48,7 @@ async def test_sofie_sees_only_her_applications_and_masked_numbers(screen: Async
     assert len(ITEM.findall(page.text)) == 3 and "VLAIO Inkom Gebruiker" not in page.text
     assert "85.07.30-***.**" in page.text and "85073003328" not in page.text
     org = await screen.get(f"/beheer/organisations/{ids['bakery']}")
-    assert 'id="recert-notice"' in org.text and "3 recht(en) wachten op herbevestiging" in org.text
+    assert 'id="recert-notice"' in org.text and "3 rechten wachten op herbevestiging" in org.text
     # Outside her applications: refused even by a hand-made form.
     r = await screen.post(f"/beheer/organisations/{ids['bakery']}/recertification/{ids['wallet']}/confirm",
                           data={"_csrf_token": csrf_of(page.text)})

@@ -127,12 +127,13 @@ def test_request_approve_refuse_with_mails(page: Page, site: Site) -> None:
     page.get_by_role("button", name="Goedkeuren en toekennen — An Peeters, DWSE Organisatieverantwoordelijke "
                                     "Aanwervingsincentive").click()
     expect(page.locator("#done")).to_have_text("De aanvraag is goedgekeurd en het recht toegekend.")
-    refuse = page.get_by_role("button", name="Weigeren — An Peeters, Opleidingsverlof")
-    refuse.click()  # no reason: refused with the field named
+    page.get_by_role("link", name="Weigeren — An Peeters, Opleidingsverlof").click()  # a confirmation page first
+    expect(page.locator("#sentence")).to_contain_text("An Peeters krijgt het recht")
+    page.get_by_role("button", name="Bevestigen en weigeren").click()  # no reason: refused with the field named
     expect(page.locator("#error-summary")).to_contain_text("Reden van de weigering: vul een reden in")
     shot(page, "requests-refuse-error")
     page.get_by_label("Reden van de weigering").fill("Opleidingsverlof vraagt Bert zelf aan.")
-    page.get_by_role("button", name="Weigeren — An Peeters, Opleidingsverlof").click()
+    page.get_by_role("button", name="Bevestigen en weigeren").click()
     expect(page.locator("#done")).to_have_text("De aanvraag is geweigerd.")
     expect(page.locator("#no-requests")).to_be_visible()
     log_out(page)

@@ -87,9 +87,12 @@ async def test_request_approve_and_see_it_and_tampering_is_refused(screen: Async
                                  data={"valid_until": "01/01/2099", "note": "", "_csrf_token": token})
     assert too_long.status_code == 422 and "hoogstens 1095 dagen" in too_long.text
     assert "De aanvraag blijft open." in too_long.text
+    confirm = await screen.get(f"/beheer/organisations/{org}/requests/{ids[0]}/refuse")
+    assert confirm.status_code == 200 and "krijgt het recht" in confirm.text and 'name="reason"' in confirm.text
     no_reason = await screen.post(f"/beheer/organisations/{org}/requests/{ids[0]}/refuse",
                                   data={"reason": "", "_csrf_token": token})
     assert no_reason.status_code == 422 and "Reden van de weigering: vul een reden in" in no_reason.text
+    assert 'id="sentence"' in no_reason.text  # still on the confirmation page, nothing written
     ok = await screen.post(f"/beheer/organisations/{org}/requests/{ids[0]}/approve",
                            data={"valid_until": "", "note": "ok", "_csrf_token": token}, follow_redirects=False)
     assert ok.status_code == 303
@@ -122,3 +125,31 @@ async def test_a_person_withdraws_a_pending_request(screen: AsyncTestClient) -> 
     other = await screen.get("/beheer/me/requests")
     assert (await screen.post(f"/beheer/me/requests/{req}/withdraw",
                               data={"_csrf_token": csrf_of(other.text)})).status_code == 404
+
+
+async def test_refusing_goes_through_a_confirmation_and_the_reason_is_audited(screen: AsyncTestClient,
+                                                                            web_settings) -> None:  # noqa: ANN001
+    from rights.api.tokens import mint_dev_token
+    from rights.domain.ports import PrincipalKind
+
+    await login(screen, "an")
+    org, page = await choose(screen, "Bakkerij Peeters")
+    assert (await submit(screen, org, page, "DWSEOrganisatieverantwoordelijke|AWI")).status_code == 303
+    await login(screen, "sofie")
+    listing = await screen.get(f"/beheer/organisations/{org}/requests")
+    (rid,) = REQ.findall(listing.text)
+    assert f'action="/beheer/organisations/{org}/requests/{rid}/refuse"' not in listing.text  # no inline refusal
+    confirm = await screen.get(f"/beheer/organisations/{org}/requests/{rid}/refuse")
+    assert "An Peeters krijgt het recht DWSE Organisatieverantwoordelijke" in confirm.text
+    done = await screen.post(f"/beheer/organisations/{org}/requests/{rid}/refuse",
+                             data={"reason": "Vraag het aan Bert.", "_csrf_token": csrf_of(confirm.text)})
+    assert done.status_code == 200 and "De aanvraag is geweigerd." in done.text
+    token = mint_dev_token(web_settings, PrincipalKind.PLATFORM_ADMIN, "auditor")
+    events = (await screen.get("/v1/audit/", params={"limit": 500},
+                               headers={"Authorization": f"Bearer {token}"})).json()["items"]
+    assert [e["details"].get("reason") for e in events if e["action"] == "access_request_refused"] == [
+        "Vraag het aan Bert."]
+    latest = (await screen.get("/v1/changes", headers={"Authorization": f"Bearer {token}"})).json()["latest_revision"]
+    feed = await screen.get("/v1/changes", params={"after": latest - 3}, headers={"Authorization": f"Bearer {token}"})
+    assert feed.status_code == 200 and "access_request_refused" in feed.text
+    assert "Vraag het aan Bert." not in feed.text  # the shared change log still carries no free text

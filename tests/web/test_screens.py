@@ -101,7 +101,7 @@ async def test_forward_queues_one_mail_per_administrator_with_an_address(screen:
     bad = await screen.post(f"{link}/forward", data={**form, "caller_email": "not-an-address", "message": ""})
     assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text and "geldig e-mailadres" in bad.text
     r = await screen.post(f"{link}/forward", data=form)
-    assert r.status_code == 200 and "Doorgestuurd naar 2 beheerder(s)" in r.text
+    assert r.status_code == 200 and "Doorgestuurd naar 2 beheerders." in r.text
     assert "bert@bakkerij-peeters.example.be" not in r.text
     outbox = screen.app.state.outbox
     queued = await outbox.list(status=MailStatus.PENDING)
@@ -147,3 +147,41 @@ async def test_production_without_a_session_secret_serves_no_screens(seeded_db, 
     from rights.settings import Environment
 
     assert session_key(msgspec.structs.replace(settings, environment=Environment.PRODUCTION)) is None
+
+
+async def test_a_wrong_check_digit_is_said_to_be_invalid_before_did_you_mean(screen: AsyncTestClient) -> None:
+    await login(screen)
+    page = (await screen.get("/helpline", params={"q": "0723.145.689"})).text  # Peeters with a wrong last digit
+    said = page.index('id="invalid-number"')
+    assert "Ondernemingsnummer 0723.145.689 is ongeldig" in page
+    assert said < page.index("Bedoelde u") and "Bakkerij Peeters BV" in page
+    assert "1 organisatie gevonden." in page and "organisatie(s)" not in page
+    fragment = (await screen.get("/helpline/results", params={"q": "0723145689", "lang": "en"})).text
+    assert fragment.index("is invalid") < fragment.index("Did you mean") and "1 organisation found." in fragment
+    valid = (await screen.get("/helpline", params={"q": PEETERS, "lang": "nl"})).text
+    assert 'id="invalid-number"' not in valid
+    several = (await screen.get("/helpline", params={"q": "affligem"})).text  # the municipality and its OCMW
+    assert re.search(r"\d+ organisaties gevonden\.", several)
+
+
+async def test_the_card_says_which_applications_each_administrator_handles(screen: AsyncTestClient) -> None:
+    await login(screen)
+    card = (await screen.get(await _org_link(screen, PEETERS))).text
+    sofie = card.split("Sofie Vermeulen")[1].split("</li>")[0]
+    bert = card.split("Bert Peeters")[1].split("</li>")[0]
+    assert "Toepassingen: WSE-loket" in sofie and "alle toepassingen" not in sofie
+    assert "Toepassingen: alle toepassingen" in bert
+
+
+async def test_refused_lookups_are_shown_as_refused_in_the_call(seeded_db, tmp_path) -> None:
+    settings = web_settings_for(seeded_db, tmp_path, helpline_lookups_per_minute=2)
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        await login(client)
+        await client.get("/helpline", params={"q": "garage"})
+        await client.get("/helpline", params={"q": "bakkerij"})
+        r = await client.get("/helpline", params={"q": "toneelkring"})
+        assert r.status_code == 429
+        call = r.text.split('id="call-h"')[1]
+        refused = call.split(">toneelkring<")[1].split("</li>")[0]
+        assert "geweigerd" in refused and "(0)" not in call
+        assert "1 gevonden" in call.split(">garage<")[1].split("</li>")[0]

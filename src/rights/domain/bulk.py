@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from rights.domain import identifiers as ids
 from rights.domain import rules
 from rights.domain.catalogue import Catalogue, Measure, Role
+from rights.domain.csvfile import Column, header_keys, write_csv
 from rights.domain.errors import DomainError, InvalidInput, NotFound
 from rights.domain.model import Administrator, Grant, Organisation, Person, WorkRelation
 
@@ -31,11 +32,29 @@ MAX_BYTES = 1024 * 1024
 MAX_LINES = 5000
 ID_COLUMNS = ("national_number", "person")
 COLUMNS = ("role", "measure", "valid_until", "reason")
-EXPORT_HEADER = ("person", "name", "national_number_masked", "application", "role", "role_name", "measure",
-                 "measure_name", "valid_from", "valid_until", "status", "granted_by", "reason")
+EXPORT_COLUMNS = (
+    Column("person", "persoon-id", "person id"),
+    Column("name", "naam", "name"),
+    Column("national_number_masked", "rijksregisternummer (gemaskeerd)", "national register number (masked)"),
+    Column("application", "toepassing", "application"),
+    Column("role", "rolcode", "role code"),
+    Column("role_name", "rol", "role name"),
+    Column("measure", "maatregelcode", "measure code"),
+    Column("measure_name", "maatregel", "measure name"),
+    Column("valid_from", "geldig vanaf", "valid from"),
+    Column("valid_until", "geldig tot en met", "valid until"),
+    Column("status", "status", "status"),
+    Column("granted_by", "toegekend door", "granted by"),
+    Column("reason", "reden", "reason"),
+)
+EXPORT_HEADER = tuple(c.key for c in EXPORT_COLUMNS)
+STATUS_LABELS = {"active": ("actief", "active"), "expired": ("verlopen", "expired"),
+                 "revoked": ("ingetrokken", "revoked")}
+# An upload reads any name of a column: its key, the Dutch or the English header of the export.
+_HEADER_KEYS = header_keys((*EXPORT_COLUMNS, Column("national_number", "rijksregisternummer",
+                                                    "national register number")))
 # The export's informative columns: an exported file can be edited and uploaded again.
 IGNORED_COLUMNS = frozenset(EXPORT_HEADER) - set(ID_COLUMNS) - set(COLUMNS)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$|^(\d{4})-(\d{2})-(\d{2})$")
 
 
@@ -111,7 +130,7 @@ def _text(data: bytes, max_bytes: int) -> str:
 
 
 def _header(cells: list[str]) -> list[str]:
-    header = [c.strip().lower() for c in cells]
+    header = [_HEADER_KEYS.get(c.strip().lower(), c.strip().lower()) for c in cells]
     unknown = [c for c in header if c not in (*ID_COLUMNS, *COLUMNS) and c not in IGNORED_COLUMNS]
     if unknown or len(set(header)) != len(header):
         doubles = sorted({c for c in header if header.count(c) > 1})
@@ -299,19 +318,13 @@ class ExportRow:
     reason: str
 
 
-def safe_cell(value: str) -> str:
-    """No spreadsheet formulas (CSV injection): a cell starting like one is prefixed with a quote."""
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
-def export_csv(rows: Sequence[ExportRow]) -> bytes:
-    """For Excel (nl-BE): UTF-8 with BOM, ``;`` between cells, CRLF; the upload reads it back."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    writer.writerow(EXPORT_HEADER)
-    for r in rows:
-        writer.writerow([safe_cell(getattr(r, c)) for c in EXPORT_HEADER])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+def export_csv(rows: Sequence[ExportRow], lang: str = "nl") -> bytes:
+    """The shared export format (rights.domain.csvfile); the upload reads it back in either language."""
+    i = 1 if lang == "en" else 0
+    return write_csv(EXPORT_COLUMNS, (
+        [STATUS_LABELS[v][i] if c == "status" and v in STATUS_LABELS else v
+         for c, v in ((c, getattr(r, c)) for c in EXPORT_HEADER)]
+        for r in rows), lang)
 
 
 def grant_status(grant: Grant, now: datetime) -> str:

@@ -45,7 +45,7 @@ assert not set(BEHEER_TEXTS) & set(TEXTS), "a /beheer text key collides with a h
 TEXTS.update(BEHEER_TEXTS)
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
-DONE = ("granted", "revoked", "appointed", "removed", "addperson_done", "bulk_applied")
+DONE = ("granted", "revoked", "appointed", "removed", "addperson_done", "bulk_applied", "relation_ended")
 
 
 def _opt(permission: Permission) -> dict[str, Any]:
@@ -283,18 +283,44 @@ class BeheerScreen(Controller):
                 errors = domain_errors(exc, t, lang, "person")
         return screen(request, "beheer_appoint.html", status=422, form=form, errors=errors, **ctx)
 
+    async def _removal_context(self, services: Services, caller: Caller, org_id: str,
+                               person_id: str) -> dict[str, Any]:
+        org, me = await views.my_administration(services, caller, org_id)
+        if not me.main:
+            raise Forbidden("not_main_administrator")
+        entry = next((e for e in await services.people.administrators(caller, org.id) if e.person.id == person_id),
+                     None)
+        if entry is None:
+            raise NotFound("not_an_administrator", "person")
+        catalogue = services.core.catalogue
+        apps = entry.administrator.applications
+        names = None if apps is None else [catalogue.application(a).name if a in catalogue.applications else a
+                                           for a in apps]
+        return {"org": org, "me": me, "entry": entry, "apps": names}
+
+    @get("/organisations/{org_id:str}/administrators/{person_id:str}/remove", opt=_opt(Permission.PEOPLE_MANAGE))
+    async def remove_form(self, request: Request, services: Services, caller: Caller, org_id: str,
+                          person_id: str) -> Template:
+        """Confirmation first: what removing means, and a reason (required) that reaches the audit trail."""
+        ctx = await self._removal_context(services, caller, org_id, person_id)
+        return screen(request, "beheer_remove.html", form={"reason": ""}, errors={}, block=None, **ctx)
+
     @post("/organisations/{org_id:str}/administrators/{person_id:str}/remove",
           opt=_opt(Permission.PEOPLE_MANAGE), status_code=303)
     async def remove(self, request: Request, services: Services, caller: Caller, org_id: str, person_id: str,
                      data: dict[str, Any] = FORM) -> Template | Redirect:
-        await views.my_administration(services, caller, org_id)
+        ctx = await self._removal_context(services, caller, org_id, person_id)
+        lang = _lang(request)
+        form = {"reason": text_of(data, "reason")}
+        errors = reason_errors(form, texts(lang))
+        if errors:  # nothing is written without a reason
+            return screen(request, "beheer_remove.html", status=422, form=form, errors=errors, block=None, **ctx)
         try:
-            await services.people.remove(caller, org_id, person_id, Removal(reason=text_of(data, "reason")))
+            await services.people.remove(caller, org_id, person_id, Removal(reason=form["reason"]))
         except DomainError as exc:
             if exc.code not in ("last_administrator", "last_main_administrator"):
                 raise
-            # The rule that blocked, on the organisation's page next to the administrators it protects.
-            lang = _lang(request)
-            return await self._organisation(request, services, caller, org_id, status=409,
-                                            block=exc.message_en if lang == "en" else exc.message_nl)
+            # The rule that blocked, beside the administrator it protects.
+            return screen(request, "beheer_remove.html", status=409, form=form, errors={},
+                          block=exc.message_en if lang == "en" else exc.message_nl, **ctx)
         return Redirect(f"/beheer/organisations/{org_id}?done=removed", status_code=303)

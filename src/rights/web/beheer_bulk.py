@@ -98,10 +98,11 @@ class BulkScreen(Controller):
 
     @get("/rights.csv", opt=_opt(Permission.GRANTS_READ))
     async def export(self, services: Services, caller: Caller, org_id: str,
-                     everything: str = Parameter(query="all", default="", max_length=5)) -> Response[bytes]:
+                     everything: str = Parameter(query="all", default="", max_length=5),
+                     lang: str = Parameter(query="lang", default="nl", pattern="^(nl|en)$")) -> Response[bytes]:
         org, rows = await _files(services).export(caller, org_id, inactive=everything in ("1", "true", "yes"))
         name = _filename(services, org, services.core.now())
-        return Response(bulk.export_csv(rows), media_type="text/csv; charset=utf-8",
+        return Response(bulk.export_csv(rows, lang), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"',
                                  "Cache-Control": "no-store"})
 

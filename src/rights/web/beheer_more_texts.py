@@ -127,7 +127,8 @@ MORE_TEXTS: dict[str, tuple[str, str]] = {
     "peoplefilter_with_rights": ("Enkel mensen met rechten", "Only people with rights"),
     "peoplefilter_apply": ("Filter toepassen", "Apply the filter"),
     "peoplefilter_clear": ("Filter wissen", "Clear the filter"),
-    "peoplefilter_count": ("{n} persoon/personen gevonden.", "{n} person(s) found."),
+    "peoplefilter_count_one": ("{n} persoon gevonden.", "{n} person found."),
+    "peoplefilter_count_other": ("{n} personen gevonden.", "{n} people found."),
     # --- main administrator ---------------------------------------------------------------------------
     "mainadmin_option": ("Als hoofdbeheerder (alle toepassingen, mag zelf beheerders aanstellen)",
                          "As main administrator (all applications, may appoint administrators)"),

@@ -60,9 +60,13 @@ RECERT_TEXTS: dict[str, tuple[str, str]] = {
     "recert_confirmed": ("Het recht is herbevestigd.", "The right was recertified."),
     "recert_revoked": ("Het recht is ingetrokken.", "The right was revoked."),
     "recert_revoke_title": ("Recht intrekken bij herbevestiging", "Revoke a right when recertifying"),
-    "recert_notice": (
-        "{n} recht(en) wachten op herbevestiging, uiterlijk vóór {deadline}.",
-        "{n} right(s) await recertification, before {deadline}.",
+    "recert_notice_one": (
+        "{n} recht wacht op herbevestiging, uiterlijk vóór {deadline}.",
+        "{n} right awaits recertification, before {deadline}.",
+    ),
+    "recert_notice_other": (
+        "{n} rechten wachten op herbevestiging, uiterlijk vóór {deadline}.",
+        "{n} rights await recertification, before {deadline}.",
     ),
     "recert_open": ("Nu herbevestigen", "Recertify now"),
 }

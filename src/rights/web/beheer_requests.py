@@ -118,6 +118,15 @@ REQUEST_TEXTS: dict[str, tuple[str, str]] = {
                        "Reason for refusing: enter a reason (3 to 1000 characters)."),
     "req_approved": ("De aanvraag is goedgekeurd en het recht toegekend.", "The request was approved and the right granted."),
     "req_refused": ("De aanvraag is geweigerd.", "The request was refused."),
+    "req_refuse_title": ("Aanvraag weigeren", "Refuse a request"),
+    "req_refuse_sentence": (
+        "{person} krijgt het recht {role} voor {org} niet. {person} ziet uw reden bij de eigen aanvragen "
+        "(en krijgt ze per e-mail als er een adres bekend is); de aanvraag kan daarna niet meer worden "
+        "goedgekeurd.",
+        "{person} will not get the right {role} for {org}. {person} sees your reason with their own requests "
+        "(and gets it by e-mail when an address is known); the request can no longer be approved afterwards.",
+    ),
+    "req_refuse_confirm": ("Bevestigen en weigeren", "Confirm and refuse"),
     "req_still_pending": ("De aanvraag blijft open.", "The request stays open."),
 }
 assert not set(REQUEST_TEXTS) & set(TEXTS), "a request text key collides with another screen's"
@@ -313,6 +322,19 @@ class RequestScreen(Controller):
                 errors = {field: f"{_message(exc, lang)} {t.req_still_pending}"}
         return await self._pending(request, services, caller, org_id, status=422, errors=errors, form=form)
 
+    async def _refusal(self, request: Request, services: Services, caller: Caller, org_id: str, request_id: str,
+                       *, status: int = 200, errors: dict[str, str] | None = None, reason: str = "") -> Template:
+        org, _ = await views.my_administration(services, caller, org_id)
+        r = request_view(services, await services.requests.get(caller, org.id, request_id))
+        return screen(request, "beheer_request_refuse.html", status=status, org=org, r=r, errors=errors or {},
+                      form={"reason": reason})
+
+    @get("/organisations/{org_id:str}/requests/{request_id:str}/refuse", opt=_opt(Permission.GRANTS_MANAGE))
+    async def refuse_form(self, request: Request, services: Services, caller: Caller, org_id: str,
+                          request_id: str) -> Template:
+        """Confirmation first: what refusing means for the requester, and a reason (required)."""
+        return await self._refusal(request, services, caller, org_id, request_id)
+
     @post("/organisations/{org_id:str}/requests/{request_id:str}/refuse", opt=_opt(Permission.GRANTS_MANAGE),
           status_code=303)
     async def refuse(self, request: Request, services: Services, caller: Caller, org_id: str, request_id: str,
@@ -320,22 +342,20 @@ class RequestScreen(Controller):
         await views.my_administration(services, caller, org_id)
         lang = _lang(request)
         t = texts(lang)
-        field = f"reason-{request_id}"
-        form = {field: text_of(data, "reason", REASON_MAX + 1)}
-        if not REASON_MIN <= len(form[field]) <= REASON_MAX:
-            # The same refusal the use case makes, checked against this organisation first.
-            await services.requests.get(caller, org_id, request_id)
-            errors = {field: t.req_err_reason}
+        reason = text_of(data, "reason", REASON_MAX + 1)
+        if not REASON_MIN <= len(reason) <= REASON_MAX:
+            errors = {"reason": t.req_err_reason}  # the same refusal the use case makes; nothing is written
         else:
             try:
-                await services.requests.refuse(caller, request_id, RequestRefusal(reason=form[field]),
+                await services.requests.refuse(caller, request_id, RequestRefusal(reason=reason),
                                                organisation=org_id)
                 return Redirect(f"/beheer/organisations/{org_id}/requests?done=req_refused", status_code=303)
             except DomainError as exc:
                 if exc.kind in ("forbidden", "not_found"):
                     raise
-                errors = {field: _message(exc, lang)}
-        return await self._pending(request, services, caller, org_id, status=422, errors=errors, form=form)
+                errors = {"reason": _message(exc, lang)}
+        return await self._refusal(request, services, caller, org_id, request_id, status=422, errors=errors,
+                                   reason=reason)
 
 
 __all__ = ["REQUEST_TEXTS", "RequestScreen"]

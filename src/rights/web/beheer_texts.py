@@ -90,6 +90,14 @@ BEHEER_TEXTS: dict[str, tuple[str, str]] = {
     "remove": ("Verwijderen als beheerder", "Remove as administrator"),
     "remove_title": ("Lokale beheerder verwijderen", "Remove a local administrator"),
     "removed": ("De lokale beheerder is verwijderd.", "The local administrator was removed."),
+    "remove_sentence": (
+        "{person} is daarna geen {role} meer van {org} en kan er geen rechten meer toekennen of intrekken "
+        "(nu voor {apps}). De rechten die {person} zelf heeft, blijven.",
+        "{person} will no longer be {role} of {org} and can no longer grant or revoke rights there "
+        "(now for {apps}). The rights {person} holds personally stay.",
+    ),
+    "remove_confirm": ("Bevestigen en verwijderen", "Confirm and remove"),
+    "cancel": ("Annuleren", "Cancel"),
     "last_admin_rule": (
         "Regel: een organisatie heeft altijd minstens één lokale beheerder en minstens één hoofdbeheerder. "
         "Wilt u de laatste (hoofd)beheerder verwijderen, stel dan eerst iemand anders aan als (hoofd)beheerder.",

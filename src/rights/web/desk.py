@@ -17,7 +17,7 @@ from rights.domain.errors import NotFound
 from rights.domain.model import AuditEvent
 from rights.domain.ports import Caller
 from rights.domain.services.base import Core
-from rights.domain.services.helpline import AdministratorContact, HelplineCard
+from rights.domain.services.helpline import HelplineCard, contact_of
 from rights.domain.services.people import administrator_entries
 from rights.domain.services.successions import successors_at
 from rights.mail.ports import NewMail, Outbox
@@ -68,14 +68,7 @@ class Desk:
             if org is None:
                 raise NotFound("unknown_organisation", "organisation")
             entries = await administrator_entries(tx, org.id)
-            contacts = tuple(
-                AdministratorContact(
-                    name=e.person.display_name, main=e.administrator.main,
-                    email=e.administrator.contact.email if e.administrator.contact.disclose else None,
-                    phone=e.administrator.contact.phone if e.administrator.contact.disclose else None,
-                )
-                for e in entries
-            )
+            contacts = tuple(contact_of(e, self.core.catalogue) for e in entries)
             policy = self.core.catalogue.org_type(org.type)
             parent = await tx.get_organisation(org.parent_id) if org.parent_id else None
             successor_ids = await successors_at(tx, org.id, self.core.now())

@@ -7,8 +7,6 @@ administrator agreed to disclose them. Every export is audited (``administrators
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
 import msgspec
@@ -18,6 +16,7 @@ from litestar.params import Parameter
 from sqlalchemy import select
 
 from rights.api.permissions import Permission
+from rights.domain.csvfile import Column, write_csv
 from rights.domain.model import AuditEvent, Organisation, OrgType
 from rights.domain.ports import Caller
 from rights.domain.services import Services
@@ -27,7 +26,16 @@ from rights.web.helpline import identifiers_view
 from rights.web.i18n import texts
 
 TITLE = "Overzicht lokale beheerders"
-HEADER = ("organisatietype", "organisatie", "identificatie", "beheerder", "hoofdbeheerder", "e-mail", "telefoon")
+COLUMNS = (
+    Column("org_type", "organisatietype", "organisation type"),
+    Column("organisation", "organisatie", "organisation"),
+    Column("identifier", "identificatie", "identifier"),
+    Column("administrator", "beheerder", "administrator"),
+    Column("main", "hoofdbeheerder", "main administrator"),
+    Column("email", "e-mail", "e-mail"),
+    Column("phone", "telefoon", "phone"),
+)
+HEADER = tuple(c.nl for c in COLUMNS)
 
 
 class ExportRow(msgspec.Struct, frozen=True):
@@ -65,22 +73,12 @@ async def export_rows(services: Services, caller: Caller, org_type: OrgType | No
     return out
 
 
-def _cell(value: str) -> str:
-    """No spreadsheet formulas: a cell starting like one is prefixed with a quote (phone numbers keep +32)."""
-    if value[:1] in ("=", "@") or (value[:1] in ("+", "-") and not value[1:2].isdigit() and value[1:2] != " "):
-        return "'" + value
-    return value
-
-
-def to_csv(rows: list[ExportRow]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(HEADER)
-    nl = texts("nl")
-    for r in rows:
-        writer.writerow([_cell(v) for v in (nl[r.org_type], r.organisation, r.identifier, r.administrator,
-                                            "ja" if r.main else "nee", r.email, r.phone)])
-    return buf.getvalue().encode("utf-8")
+def to_csv(rows: list[ExportRow], lang: str = "nl") -> bytes:
+    """The shared export format (rights.domain.csvfile): ``;``, UTF-8 with BOM, Dutch or English headers."""
+    t = texts(lang)
+    yes, no = ("yes", "no") if lang == "en" else ("ja", "nee")
+    return write_csv(COLUMNS, ([t[r.org_type], r.organisation, r.identifier, r.administrator, yes if r.main else no,
+                                r.email, r.phone] for r in rows), lang)
 
 
 def _latin1(text: str) -> str:
@@ -109,9 +107,9 @@ def to_pdf(rows: list[ExportRow], org_type: OrgType | None, at: datetime) -> byt
     return bytes(pdf.output())
 
 
-async def _csv(services: Services, caller: Caller, org_type: OrgType | None) -> Response[bytes]:
+async def _csv(services: Services, caller: Caller, org_type: OrgType | None, lang: str) -> Response[bytes]:
     rows = await export_rows(services, caller, org_type, "csv")
-    return Response(to_csv(rows), media_type="text/csv; charset=utf-8",
+    return Response(to_csv(rows, lang), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="lokale-beheerders.csv"'})
 
 
@@ -122,6 +120,7 @@ async def _pdf(services: Services, caller: Caller, org_type: OrgType | None) -> 
 
 
 TypeParam = Parameter(default=None, description="Only this organisation type")
+LangParam = Parameter(query="lang", default="nl", pattern="^(nl|en)$", description="Header language: nl or en")
 
 
 class ExportController(Controller):
@@ -129,9 +128,10 @@ class ExportController(Controller):
     tags = ["exports"]
 
     @get("/administrators.csv", opt={"permission": Permission.EXPORTS_READ})
-    async def csv(self, services: Services, caller: Caller, type: OrgType | None = TypeParam) -> Response[bytes]:  # noqa: A002
+    async def csv(self, services: Services, caller: Caller, type: OrgType | None = TypeParam,  # noqa: A002
+                  lang: str = LangParam) -> Response[bytes]:
         """Local administrators per organisation as CSV (contact only where disclosed)."""
-        return await _csv(services, caller, type)
+        return await _csv(services, caller, type, lang)
 
     @get("/administrators.pdf", opt={"permission": Permission.EXPORTS_READ})
     async def pdf(self, services: Services, caller: Caller, type: OrgType | None = TypeParam) -> Response[bytes]:  # noqa: A002
@@ -145,8 +145,9 @@ class ExportScreen(Controller):
     opt = {"permission": Permission.EXPORTS_READ, "session": True}
 
     @get("/administrators.csv")
-    async def csv(self, services: Services, caller: Caller, type: OrgType | None = TypeParam) -> Response[bytes]:  # noqa: A002
-        return await _csv(services, caller, type)
+    async def csv(self, services: Services, caller: Caller, type: OrgType | None = TypeParam,  # noqa: A002
+                  lang: str = LangParam) -> Response[bytes]:
+        return await _csv(services, caller, type, lang)
 
     @get("/administrators.pdf")
     async def pdf(self, services: Services, caller: Caller, type: OrgType | None = TypeParam) -> Response[bytes]:  # noqa: A002

@@ -57,12 +57,21 @@ def card_view(card: HelplineCard) -> dict[str, Any]:
     }
 
 
-def _remember(request: Request, q: str, found: int) -> None:
+def _invalid_number(q: str) -> str | None:
+    """The kind of organisation number ``q`` is, when it is one whose check digits are wrong."""
+    try:
+        ids.parse_organisation_identifier(q)
+    except ids.IdentifierError as exc:
+        return exc.kind if exc.reason == "checksum" else None
+    return None
+
+
+def _remember(request: Request, q: str, found: int | None) -> None:
     """Keep the lookups of this call; typing "bakk", "bakker", "bakkerij" keeps only the last."""
     call = list(request.session.get("call") or [])
     if call and (q.lower().startswith(call[-1]["q"].lower()) or call[-1]["q"].lower().startswith(q.lower())):
         call.pop()
-    call.append({"q": q, "n": found})
+    call.append({"q": q, "n": 0, "refused": True} if found is None else {"q": q, "n": found})
     request.session["call"] = call[-CALL_MEMORY:]
 
 
@@ -72,10 +81,11 @@ async def _search(request: Request, services: Services, caller: Caller, q: str) 
         return {"q": q, "results": None, "limited": False}
     limiter: LookupLimiter = request.app.state.lookup_limiter
     if not await limiter.allow(caller):
+        _remember(request, q, None)  # shown as refused in the call history, never as "0 found"
         return {"q": q, "results": None, "limited": True, "limit": limiter.per_minute}
     cards = await services.helpline.lookup(caller, q, limit=10)
     _remember(request, q, len(cards))
-    return {"q": q, "results": [card_view(c) for c in cards], "limited": False}
+    return {"q": q, "results": [card_view(c) for c in cards], "limited": False, "invalid": _invalid_number(q)}
 
 
 class HelplineScreen(Controller):

@@ -30,7 +30,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "search": ("Zoeken", "Search"),
     "results": ("Resultaten", "Results"),
     "no_results": ("Geen organisatie gevonden.", "No organisation found."),
-    "n_results": ("{n} organisatie(s) gevonden.", "{n} organisation(s) found."),
+    "n_results_one": ("{n} organisatie gevonden.", "{n} organisation found."),
+    "n_results_other": ("{n} organisaties gevonden.", "{n} organisations found."),
+    "invalid_number": (
+        "{kind} {value} is ongeldig: het controlegetal klopt niet.",
+        "{kind} {value} is invalid: its check digits are wrong.",
+    ),
+    "admin_applications": ("Toepassingen", "Applications"),
+    "call_refused": ("geweigerd: te veel opzoekingen", "refused: too many lookups"),
+    "call_found_one": ("{n} gevonden", "{n} found"),
+    "call_found_other": ("{n} gevonden", "{n} found"),
     "did_you_mean": ("Bedoelde u", "Did you mean"),
     "type_more": ("Typ minstens 2 tekens.", "Type at least 2 characters."),
     "administrators": ("Lokale beheerders", "Local administrators"),
@@ -63,7 +72,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "caller_phone": ("Telefoon van de beller (niet verplicht)", "Caller's phone (optional)"),
     "message": ("Vraag van de beller", "Caller's request"),
     "send": ("Doorsturen", "Forward"),
-    "sent": ("Doorgestuurd naar {n} beheerder(s).", "Forwarded to {n} administrator(s)."),
+    "sent_one": ("Doorgestuurd naar {n} beheerder.", "Forwarded to {n} administrator."),
+    "sent_other": ("Doorgestuurd naar {n} beheerders.", "Forwarded to {n} administrators."),
     "err_name": ("Vul de naam in (2 tot 200 tekens).", "Enter the name (2 to 200 characters)."),
     "err_email": ("Vul een geldig e-mailadres in.", "Enter a valid e-mail address."),
     "err_phone": ("Vul een geldig telefoonnummer in.", "Enter a valid phone number."),
@@ -96,6 +106,10 @@ TEXTS: dict[str, tuple[str, str]] = {
 class Texts(dict[str, str]):
     def __getattr__(self, key: str) -> str:
         return self[key]
+
+    def plural(self, key: str, n: int, **values: object) -> str:
+        """``key_one`` for exactly one, ``key_other`` otherwise (Dutch and English plural rules agree)."""
+        return self[f"{key}_one" if n == 1 else f"{key}_other"].format(n=n, **values)
 
 
 def texts(lang: str) -> Texts:

@@ -131,8 +131,13 @@ async def record(
     entity_id: str,
     data: dict,
     organisation_id: str | None = None,
+    reason: str | None = None,
 ) -> int:
-    """Append to the change log and the audit trail in the write's own transaction."""
+    """Append to the change log and the audit trail in the write's own transaction.
+
+    A destructive action's reason reaches the audit event: ``reason`` (kept out of the shared change log)
+    or else the change's own ``data["reason"]``."""
+    reason = reason or data.get("reason")
     revision = await tx.record(kind=kind, entity=entity, entity_id=entity_id, data=data, actor=caller.subject)
     await tx.audit(
         AuditEvent(
@@ -144,7 +149,8 @@ async def record(
             target=f"{entity}:{entity_id}",
             request_id=caller.request_id,
             address=caller.address,
-            details={"revision": revision},
+            # A destructive action's reason (revoke, remove, refuse, end) belongs to its audit event too.
+            details={"revision": revision, **({"reason": reason} if reason else {})},
         )
     )
     return revision

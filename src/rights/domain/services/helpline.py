@@ -12,10 +12,11 @@ import msgspec
 
 from rights.domain import identifiers as ids
 from rights.domain import lookup
+from rights.domain.catalogue import Catalogue
 from rights.domain.model import AuditEvent, Organisation
 from rights.domain.ports import Caller
 from rights.domain.services.base import Core
-from rights.domain.services.people import administrator_entries
+from rights.domain.services.people import AdministratorEntry, administrator_entries
 from rights.domain.services.successions import successors_at
 
 _LOOKS_LIKE_NATIONAL_NUMBER = re.compile(r"^\s*\d{2}[.\s]?\d{2}[.\s]?\d{2}[-.\s]?\d{3}[.\s]?\d{2}\s*$")
@@ -26,6 +27,8 @@ class AdministratorContact(msgspec.Struct, frozen=True, kw_only=True):
     main: bool
     email: str | None = None
     phone: str | None = None
+    # The names of the applications this administrator handles; None: every application.
+    applications: tuple[str, ...] | None = None
 
 
 class HelplineCard(msgspec.Struct, frozen=True, kw_only=True):
@@ -45,6 +48,19 @@ def safe_query(q: str) -> str:
     if _LOOKS_LIKE_NATIONAL_NUMBER.match(q):
         return ids.mask_national_number(q)
     return q
+
+
+def contact_of(entry: AdministratorEntry, catalogue: Catalogue) -> AdministratorContact:
+    """What the helpline may say of an administrator: contact only where disclosed, and their applications."""
+    a = entry.administrator
+    apps = catalogue.applications
+    return AdministratorContact(
+        name=entry.person.display_name, main=a.main,
+        email=a.contact.email if a.contact.disclose else None,
+        phone=a.contact.phone if a.contact.disclose else None,
+        applications=None if a.applications is None else tuple(
+            apps[c].name if c in apps else c for c in a.applications),
+    )
 
 
 class HelplineService:
@@ -72,15 +88,7 @@ class HelplineService:
                 successor_ids = await successors_at(tx, org.id, now)
                 succeeded_by = tuple(await tx.get_organisations(successor_ids)) if successor_ids else ()
                 policy = self.core.catalogue.org_type(org.type)
-                contacts = tuple(
-                    AdministratorContact(
-                        name=e.person.display_name,
-                        main=e.administrator.main,
-                        email=e.administrator.contact.email if e.administrator.contact.disclose else None,
-                        phone=e.administrator.contact.phone if e.administrator.contact.disclose else None,
-                    )
-                    for e in await administrator_entries(tx, org.id)
-                )
+                contacts = tuple(contact_of(e, self.core.catalogue) for e in await administrator_entries(tx, org.id))
                 parent = await tx.get_organisation(org.parent_id) if org.parent_id else None
                 cards.append(
                     HelplineCard(

@@ -278,7 +278,8 @@ class RequestService:
                 decided_by=caller.person_id or caller.subject, decision_reason=reason)
             await tx.save_access_request(done)
             rev = await record(self.core, tx, caller, kind="access_request_refused", entity="access_request",
-                               entity_id=req.id, data=summary(done), organisation_id=req.organisation_id)
+                               entity_id=req.id, data=summary(done), organisation_id=req.organisation_id,
+                               reason=reason)  # audited, not in the shared change log
             queued = await self._tell_requester(tx, done, lambda person, org, to: texts.request_refused(
                 recipient=to, organisation_id=org.id, org_name=org.name, requester=person.display_name,
                 right=self._right(req.role, req.measure), reason=reason, link=self._link("/beheer/me/requests")))
