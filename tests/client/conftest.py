@@ -52,14 +52,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env.update(RIGHTS_DATA_DIR=str(data), RIGHTS_PORT=str(port), RIGHTS_LOG_FORMAT="json")
     settings = load_settings(env)
     ensure_dev_key(settings.dev_signing_key)  # type: ignore[arg-type]  # the server reuses it
-    proc = subprocess.Popen([str(RIGHTS), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+    # The log goes to a file: a pipe nobody reads fills up and blocks the server mid-request.
+    log = data / "server.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen([str(RIGHTS), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=err)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"rights serve exited: {proc.stderr.read() if proc.stderr else ''}")
+                pytest.fail(f"rights serve exited: {log.read_text()}")
             try:
                 if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
                     break
