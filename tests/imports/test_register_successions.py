@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from rights.domain.commands import SuccessionApply
+from rights.domain.identifiers import IdentifierKind
 from rights.domain.model import SuccessionKind, SuccessionSource, SuccessionStatus
 from rights.domain.ports import Caller, PrincipalKind
 from rights.domain.services.base import Core
@@ -22,10 +23,10 @@ PLATFORM = Caller(kind=PrincipalKind.PLATFORM_ADMIN, subject="platform:ops")
 
 
 def entry(code: str, name: str, *, end: str | None = None, start: str = "2015-01-01", uuid: str | None = None,
-          relations: tuple[tuple[str, str], ...] = ()) -> str:  # fmt: skip
+          relations: tuple[tuple[str, str], ...] = (), keys: list[dict[str, str]] | None = None) -> str:  # fmt: skip
     rels = [{"relationName": n, ("relatedOrganisationId" if o.startswith("u-") else "relatedOrganisationOvoNumber"): o,
              "validity": {"start": None, "end": None}} for n, o in relations]  # fmt: skip
-    return json.dumps({"ovoNumber": code, "name": name, "validity": {"start": start, "end": end}, "keys": [],
+    return json.dumps({"ovoNumber": code, "name": name, "validity": {"start": start, "end": end}, "keys": keys or [],
                        "parents": [], "relations": rels, "id": uuid})  # fmt: skip
 
 
@@ -51,6 +52,9 @@ def export(path: Path) -> Path:
         entry("OVO000601", "Wees", end="2024-12-31", relations=(("heeft als opvolger", "OVO999999"),)),
         # line 11: a related OVO code that is not one
         entry("OVO000701", "Fout", end="2024-12-31", relations=(("heeft als opvolger", "OVO12"),)),
+        # an entry that ended keeps the NIS code of a municipality merged away since; line 13 is current
+        entry("OVO000801", "Gemeente De Pinte", end="2024-12-31", keys=[{"keyTypeName": "NIS", "value": "44012"}]),
+        entry("OVO000802", "Nieuw De Pinte", keys=[{"keyTypeName": "NIS", "value": "44012"}]),
     ]) + "\n", encoding="utf-8")  # fmt: skip
     return path
 
@@ -67,7 +71,11 @@ async def test_the_register_proposes_successions_once_and_never_applies_them(sto
     assert counts["successions_proposed"] == 3 and counts["successions_known"] == 0
     bad = {(b.line, b.reason, b.key, b.field) for b in read_report(tmp_path / "bad.jsonl")}
     assert bad == {(10, "unknown_organisation", "OVO000601", "relations[0].relatedOrganisationOvoNumber"),
-                   (11, "invalid", "OVO000701", "relations[0].relatedOrganisationOvoNumber")}  # fmt: skip
+                   (11, "invalid", "OVO000701", "relations[0].relatedOrganisationOvoNumber"),
+                   (13, "invalid", "OVO000802", "keys[0].value")}  # fmt: skip
+    async with store.read() as tx:
+        depinte = await tx.find_organisation(IdentifierKind.NIS_CODE, "44012")
+    assert depinte is not None and depinte.identifiers.ovo_code == "OVO000801"
 
     service = SuccessionService(Core(store=store, catalogue=load_catalogue(default_policies_dir())))
     found = await service.list(PLATFORM)

@@ -122,8 +122,6 @@ def _check(field: str, normalise, value: str):  # type: ignore[no-untyped-def]
 def _entry(row: OvoRow, line: int, today: datetime.date) -> Entry:
     code = _check("ovoNumber", ids.normalise_ovo_code, row.ovoNumber)
     kbo = _check("kboNumber", ids.normalise_enterprise_number, row.kboNumber) if row.kboNumber else None
-    nis = [_check(f"keys[{i}].value", ids.normalise_nis_code, k.value)
-           for i, k in enumerate(row.keys) if k.keyTypeName.upper() == "NIS"]  # fmt: skip
     for where, validity in [("validity", row.validity)] + [(f"parents[{i}].validity", p.validity)
                                                            for i, p in enumerate(row.parents)]:  # fmt: skip
         for part in ("start", "end"):
@@ -131,6 +129,10 @@ def _entry(row: OvoRow, line: int, today: datetime.date) -> Entry:
                 _date(getattr(validity, part))
             except ValueError:
                 raise _Bad(r.DATE, f"{where}.{part}") from None
+    # an entry that ended may carry the NIS code of a municipality that has since merged away
+    nis_rule = ids.normalise_nis_code if _current(row.validity, today) else ids.normalise_nis_reference
+    nis = [_check(f"keys[{i}].value", nis_rule, k.value)
+           for i, k in enumerate(row.keys) if k.keyTypeName.upper() == "NIS"]  # fmt: skip
     parent = None
     for i, p in enumerate(row.parents):
         if _current(p.validity, today):
