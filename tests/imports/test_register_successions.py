@@ -7,10 +7,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from rights.domain.commands import SuccessionApply
+from rights.domain.commands import NewPerson, NewSuccession, NewWorkRelation, SuccessionApply
 from rights.domain.identifiers import IdentifierKind
-from rights.domain.model import SuccessionKind, SuccessionSource, SuccessionStatus
+from rights.domain.model import SuccessionKind, SuccessionSource, SuccessionStatus, UserType
 from rights.domain.ports import Caller, PrincipalKind
+from rights.domain.services import build_services
 from rights.domain.services.base import Core
 from rights.domain.services.successions import SuccessionService
 from rights.imports.register import import_organisations
@@ -18,6 +19,7 @@ from rights.imports.report import read_report
 from rights.imports.successions import relation_direction
 from rights.policies import default_policies_dir, load_catalogue
 from rights.storage import SqlStore
+from tests.api.conftest import national_number
 
 PLATFORM = Caller(kind=PrincipalKind.PLATFORM_ADMIN, subject="platform:ops")
 
@@ -103,3 +105,46 @@ async def test_the_register_proposes_successions_once_and_never_applies_them(sto
     # Only a platform administrator's confirmation applies one.
     applied = await service.apply(PLATFORM, by_kind[SuccessionKind.RENUMBERING].id, SuccessionApply())
     assert applied.value.succession.status is SuccessionStatus.APPLIED
+
+
+async def test_an_existing_successor_is_proposed_as_an_absorption_and_a_hand_entry_is_kept(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    """A successor that already has users cannot be new (renumbering): the import proposes an absorption.
+    A predecessor a platform administrator already entered a succession for is left alone."""
+    services = build_services(store, load_catalogue(default_policies_dir()))
+    path = tmp_path / "ovo.jsonl"
+    path.write_text("\n".join([
+        entry("OVO000901", "Agentschap Klein", end="2024-12-31"),
+        entry("OVO000902", "Agentschap Groot", start="2010-01-01"),
+        entry("OVO000903", "Agentschap Apart", end="2024-12-31"),
+    ]) + "\n", encoding="utf-8")  # fmt: skip
+    await import_organisations(store, path)
+    person = (await services.people.register(PLATFORM, NewPerson(
+        national_number=national_number("800101", 31), given_name="An", family_name="Test")))[0].value  # fmt: skip
+    await services.people.add_work_relation(PLATFORM, "OVO000902", NewWorkRelation(person=person.id,
+                                                                                   user_type=UserType("civil_servant")))
+    by_hand = await services.successions.enter(PLATFORM, NewSuccession(
+        kind=SuccessionKind.ABSORPTION, predecessors=("OVO000903",), successors=("OVO000902",),
+        effective_at=datetime(2025, 1, 1, tzinfo=ZoneInfo("Europe/Brussels")), reason="besluit"))  # fmt: skip
+
+    path.write_text("\n".join([
+        entry("OVO000901", "Agentschap Klein", end="2024-12-31", relations=(("heeft als opvolger", "OVO000902"),)),
+        entry("OVO000902", "Agentschap Groot", start="2010-01-01"),
+        entry("OVO000903", "Agentschap Apart", end="2024-12-31", relations=(("heeft als opvolger", "OVO000902"),)),
+    ]) + "\n", encoding="utf-8")  # fmt: skip
+    counts = await import_organisations(store, path)
+    # 901 and 903 name the same successor: one proposal (a merger, then an absorption, by the policy),
+    # refused as a whole because 903 already has the hand-entered succession.
+    assert (counts["successions_proposed"], counts["successions_known"]) == (0, 1)
+    assert [s.id for s in await services.successions.list(PLATFORM)] == [by_hand.value.id]
+
+    path.write_text("\n".join([
+        entry("OVO000901", "Agentschap Klein", end="2024-12-31", relations=(("heeft als opvolger", "OVO000902"),)),
+        entry("OVO000902", "Agentschap Groot", start="2010-01-01"),
+    ]) + "\n", encoding="utf-8")  # fmt: skip
+    counts = await import_organisations(store, path)
+    assert counts["successions_proposed"] == 1
+    proposed = [s for s in await services.successions.list(PLATFORM) if s.id != by_hand.value.id]
+    assert [(s.kind, s.source, s.status) for s in proposed] == [
+        (SuccessionKind.ABSORPTION, SuccessionSource.REGISTER, SuccessionStatus.PROPOSED)]
