@@ -7,7 +7,10 @@ python-stdnum; no framework, no I/O except reading the bundled NIS list.
 NIS codes: the bundled ``nis_codes.txt`` holds the 565 municipalities valid from 1 January 2025
 (Statbel REFNIS with the 2025 mergers applied; the new codes of merged municipalities come from a
 secondary source, see the file). It is read on first use. A deployment that loads a newer REFNIS list
-calls :func:`use_nis_codes` at start-up.
+calls :func:`use_nis_codes` at start-up. The comment beside each merged municipality names the codes it
+replaced; those *former* codes still find the organisations registered under them
+(:func:`normalise_nis_reference`, :func:`parse_organisation_identifier`) but are refused for a new
+record (:func:`normalise_nis_code` raises :class:`MergedNisCodeError`).
 
 National register and BIS numbers are personal data: errors never carry the number, ``repr`` shows
 only the masked form, and :func:`mask_national_number` never echoes what it was given.
