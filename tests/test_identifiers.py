@@ -208,8 +208,8 @@ def test_nis_list_has_the_565_municipalities_of_2025():
     ("text", "reason"),
     [
         ("99999", "unknown_nis_code"),
-        ("23023", "unknown_nis_code"),
-        ("11007", "unknown_nis_code"),
+        ("23023", "merged_nis_code"),  # Galmaarden, merged into Pajottegem
+        ("11007", "merged_nis_code"),  # Borsbeek, absorbed by Antwerpen
         ("1100", "length"),
         ("11oo2", "format"),
     ],
@@ -218,14 +218,54 @@ def test_unknown_or_merged_away_nis_codes_fail(text, reason):
     assert _reason(normalise_nis_code, text) == ("nis_code", reason)
 
 
+@pytest.mark.parametrize(
+    ("code", "name", "into", "into_name"),
+    [
+        ("44012", "De Pinte", "44086", "Nazareth-De Pinte"),
+        ("44048", "Nazareth", "44086", "Nazareth-De Pinte"),
+        ("11007", "Borsbeek", "11002", "Antwerpen"),
+        ("71022", "Hasselt", "71072", "Hasselt"),  # Hasselt took a new code when Kortessem joined it
+        ("11056", "Zwijndrecht", "46030", "Beveren-Kruibeke-Zwijndrecht"),
+        ("82005", "Bertogne", "82039", "Bastogne"),
+    ],
+)
+def test_former_nis_codes_name_the_municipality_they_merged_into(code, name, into, into_name):
+    former = ids.former_nis_code(code)
+    assert former == ids.FormerNisCode(code, name, into, into_name, datetime.date(2025, 1, 1))
+    with pytest.raises(ids.MergedNisCodeError) as exc:
+        normalise_nis_code(code)
+    assert exc.value.former == former and exc.value.reason == "merged_nis_code"
+    assert ids.normalise_nis_reference(code) == code  # a reference to a record made before the merger
+    assert parse_organisation_identifier(code) == (IdentifierKind.NIS_CODE, code)
+
+
+def test_every_2025_merger_is_read_from_the_nis_list():
+    former = {c: ids.former_nis_code(c) for c in ("23023", "23024", "23032", "37012", "37018", "37007", "37015",
+                                                  "44034", "44073", "44040", "44043", "46014", "44045", "46003",
+                                                  "46013", "71069", "71057", "73040", "73006", "73032", "73009",
+                                                  "73083", "82003")}
+    assert all(f is not None and f.merged_into in NIS_CODES for f in former.values())
+    assert ids.former_nis_code("44086") is None and ids.former_nis_code("12345") is None
+    assert ids.former_nis_code("11002") is None  # Antwerpen kept its code
+
+
 def test_a_deployment_can_replace_the_nis_list():
     try:
         ids.use_nis_codes({"99999": "Testgemeente"})
         assert normalise_nis_code("99999") == "99999"
         assert "11002" not in ids.NIS_CODES
+        assert ids.former_nis_code("44012").merged_into == "44086"  # the bundled mergers stay known
+        # A list from before the 2025 mergers has De Pinte's code as current again.
+        ids.use_nis_codes({"44012": "De Pinte"})
+        assert normalise_nis_code("44012") == "44012" and ids.former_nis_code("44012") is None
+        ids.use_nis_codes({"55555": "Nieuwgemeente"},
+                          former=[ids.FormerNisCode("44021", "Gent", "55555", "Nieuwgemeente", datetime.date(2031, 1, 1))])
+        assert _reason(normalise_nis_code, "44021") == ("nis_code", "merged_nis_code")
+        assert _reason(normalise_nis_code, "44012") == ("nis_code", "unknown_nis_code")
     finally:
         ids.use_nis_codes(None)
     assert "11002" in ids.NIS_CODES
+    assert ids.former_nis_code("44012").merged_into == "44086"
     with pytest.raises(ValueError):
         ids.use_nis_codes(["1234"])
 
@@ -264,6 +304,7 @@ def test_bad_institution_numbers_fail(text, reason):
         ("23106", IdentifierKind.NIS_CODE, "23106"),
         ("12345", IdentifierKind.INSTITUTION_NUMBER, "012345"),  # 5 digits but no municipality
         ("99999", IdentifierKind.INSTITUTION_NUMBER, "099999"),
+        ("44012", IdentifierKind.NIS_CODE, "44012"),  # De Pinte's former code, not institution number 044012
         ("1234", IdentifierKind.INSTITUTION_NUMBER, "001234"),
         ("012345", IdentifierKind.INSTITUTION_NUMBER, "012345"),
     ],

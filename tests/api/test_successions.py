@@ -6,7 +6,8 @@ as-of answers, on SQLite and PostgreSQL. The service's clock is moved past the e
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from rights.api.app import create_app
+from rights.domain import identifiers as ids
 from rights.settings import Settings
 from tests.api.conftest import Api, enterprise_number, national_number
 
@@ -393,3 +395,83 @@ async def test_no_grant_at_a_predecessor_beyond_its_date_and_no_number_in_a_prob
     # A right that ends before the date may still be given there.
     short = {**body, "valid_until": (effective - timedelta(days=1)).isoformat()}
     await w.api.call("POST", "/v1/grants", w.who("bert"), json=short, expect=201)
+
+
+@pytest.fixture
+def before_2025_mergers() -> Iterator[Callable[[], AbstractContextManager[None]]]:
+    """While inside, the NIS list is the one from before 1 January 2025 (De Pinte and Nazareth current)."""
+
+    @contextmanager
+    def inside() -> Iterator[None]:
+        ids.use_nis_codes({**{c: ids.nis_municipality_name(c) or "" for c in ids.NIS_CODES},
+                           "44012": "De Pinte", "44048": "Nazareth"})
+        try:
+            yield
+        finally:
+            ids.use_nis_codes(None)
+
+    yield inside
+    ids.use_nis_codes(None)
+
+
+async def test_a_merged_away_municipality_answers_by_its_former_nis_code(world: World, before_2025_mergers) -> None:
+    """De Pinte (44012) and Nazareth (44048), registered while their codes were current, merge into
+    Nazareth-De Pinte (44086): after the date their former NIS codes answer for the successor."""
+    w = world
+    naz, dep, new = enterprise_number(1100011), enterprise_number(1100012), enterprise_number(1100013)
+    with before_2025_mergers():
+        nazareth = await w.org("local_government", "Gemeente Nazareth", enterprise_number=naz, nis_code="44048")
+        depinte = await w.org("local_government", "Gemeente De Pinte", enterprise_number=dep, nis_code="44012")
+    merged = await w.org("local_government", "Gemeente Nazareth-De Pinte", enterprise_number=new, nis_code="44086")
+    for key, serial in (("bert", 21), ("sofie", 22), ("an", 23), ("zoe", 24)):
+        await w.person(key, key.title(), serial)
+    await w.admin(nazareth, "bert")
+    await w.admin(depinte, "sofie")
+    await w.employ_and_grant(nazareth, "bert", "an", "civil_servant", "LoketLokaleBesturen", "Toezicht")
+    await w.employ_and_grant(depinte, "sofie", "zoe", "permanent", "DWSEOrganisatieverantwoordelijke", "VOP")
+    # Before any succession the former code finds the record that carries it (not an institution number).
+    now = await w.check("zoe", "44012", "DWSEOrganisatieverantwoordelijke", "VOP")
+    assert now["allowed"] is True and now["organisation_id"] == depinte["id"] and now["succeeded_by"] is None
+    # The predecessor keeps its former code when another identifier changes; a different former code is refused.
+    await w.api.call("PATCH", f"/v1/organisations/{depinte['id']}", PLATFORM, expect=200,
+                     json={"identifiers": {"enterprise_number": dep}})
+    moved = await w.api.call("PATCH", f"/v1/organisations/{depinte['id']}", PLATFORM, expect=422,
+                             json={"identifiers": {"nis_code": "44048"}})
+    assert moved.json()["code"] == "nis_code_merged" and moved.json()["field"] == "identifiers.nis_code"
+
+    effective = w.clock.now() + timedelta(days=10)
+    entered = (await w.enter("merger", [nazareth, depinte], [merged], effective))["succession"]
+    await w.apply(entered["id"])
+    w.clock.offset = timedelta(days=11)
+    for key, ref, role, measure in (("zoe", "44012", "DWSEOrganisatieverantwoordelijke", "VOP"),
+                                    ("an", " 44 048 ", "LoketLokaleBesturen", "Toezicht")):
+        after = await w.check(key, ref, role, measure)
+        assert after["allowed"] is True and after["organisation_id"] == merged["id"]
+        assert after["succeeded_by"][0]["identifiers"]["nis_code"] == "44086"
+    # Claims use the successor's code; an as-of check before the date answers for the predecessor.
+    claims = (await w.api.call("GET", f"/v1/persons/{w.people['zoe']['id']}/claims", DESK, expect=200)).json()
+    assert claims["claims"] == [f"DWSEOrganisatieverantwoordelijke-VOP:{new}"]
+    at_before = await w.check("zoe", "44012", "DWSEOrganisatieverantwoordelijke", "VOP",
+                              at=(effective - timedelta(hours=1)).isoformat())
+    assert at_before["organisation_id"] == depinte["id"] and at_before["succeeded_by"] is None
+    # The helpline finds the predecessor by its former code and follows it to the successor.
+    found = (await w.api.call("GET", "/v1/helpline/lookup", HELPLINE, params={"q": "44012"}, expect=200)).json()
+    by_id = {c["organisation"]["id"]: c for c in found["items"]}
+    assert by_id[depinte["id"]]["succeeded_by"][0]["id"] == merged["id"]
+    assert by_id[merged["id"]]["succeeds"][0]["id"] == depinte["id"]
+
+
+async def test_a_new_organisation_with_a_former_nis_code_is_refused(world: World) -> None:
+    w = world
+    before = await w.api.revision()
+    body = {"type": "local_government", "name": "Gemeente De Pinte",
+            "identifiers": {"enterprise_number": enterprise_number(1100021), "nis_code": "44012"}}
+    refused = (await w.api.call("POST", "/v1/organisations", PLATFORM, json=body, expect=422)).json()
+    assert refused["code"] == "nis_code_merged" and refused["field"] == "identifiers.nis_code"
+    assert "Nazareth-De Pinte" in refused["message_nl"] and "44086" in refused["message_nl"]
+    assert "Nazareth-De Pinte" in refused["message_en"] and "De Pinte" in refused["message_en"]
+    borsbeek = {**body, "name": "Gemeente Borsbeek",
+                "identifiers": {"enterprise_number": enterprise_number(1100022), "nis_code": "11007"}}
+    refused = (await w.api.call("POST", "/v1/organisations", PLATFORM, json=borsbeek, expect=422)).json()
+    assert "Antwerpen" in refused["message_en"] and "11002" in refused["message_en"]
+    assert await w.api.revision() == before  # nothing written

@@ -10,6 +10,12 @@ from __future__ import annotations
 # code -> (Dutch, English). Placeholders are filled from DomainError.params.
 MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_identifier": ("Ongeldige identificatie: {reason}.", "Invalid identifier: {reason}."),
+    "nis_code_merged": (
+        "NIS-code {former_code} was van {former_name}, dat op {since} opging in {municipality} (NIS-code {current});"
+        " registreer een organisatie met de huidige code.",
+        "NIS code {former_code} belonged to {former_name}, which merged into {municipality} (NIS code {current}) on"
+        " {since}; register an organisation with the current code.",
+    ),
     "invalid_national_number": (
         "Ongeldig rijksregister- of BIS-nummer: {reason}.",
         "Invalid national register or BIS number: {reason}.",

@@ -7,7 +7,10 @@ python-stdnum; no framework, no I/O except reading the bundled NIS list.
 NIS codes: the bundled ``nis_codes.txt`` holds the 565 municipalities valid from 1 January 2025
 (Statbel REFNIS with the 2025 mergers applied; the new codes of merged municipalities come from a
 secondary source, see the file). It is read on first use. A deployment that loads a newer REFNIS list
-calls :func:`use_nis_codes` at start-up.
+calls :func:`use_nis_codes` at start-up. The comment beside each merged municipality names the codes it
+replaced; those *former* codes still find the organisations registered under them
+(:func:`normalise_nis_reference`, :func:`parse_organisation_identifier`) but are refused for a new
+record (:func:`normalise_nis_code` raises :class:`MergedNisCodeError`).
 
 National register and BIS numbers are personal data: errors never carry the number, ``repr`` shows
 only the masked form, and :func:`mask_national_number` never echoes what it was given.
@@ -31,10 +34,13 @@ __all__ = [
     "NIS_CODES",
     "IdentifierError",
     "IdentifierKind",
+    "FormerNisCode",
+    "MergedNisCodeError",
     "NationalNumber",
     "NationalNumberKind",
     "format_enterprise_number",
     "format_establishment_number",
+    "former_nis_code",
     "is_valid_iban_be",
     "mask_national_number",
     "nis_municipality_name",
@@ -42,6 +48,7 @@ __all__ = [
     "normalise_establishment_number",
     "normalise_institution_number",
     "normalise_nis_code",
+    "normalise_nis_reference",
     "normalise_ovo_code",
     "parse_national_number",
     "parse_organisation_identifier",
@@ -57,7 +64,8 @@ class IdentifierError(ValueError):
     """An identifier that cannot be read or fails its check.
 
     ``kind`` names the identifier (e.g. ``"enterprise_number"``), ``reason`` is a short code:
-    ``empty``, ``format``, ``length``, ``first_digit``, ``checksum``, ``unknown_nis_code``, ``date``.
+    ``empty``, ``format``, ``length``, ``first_digit``, ``checksum``, ``unknown_nis_code``,
+    ``merged_nis_code``, ``date``.
     The message never contains the value, so it is safe to log.
     """
 
@@ -165,35 +173,86 @@ def normalise_ovo_code(text: str) -> str:
 
 # --- NIS code (municipality) ---
 
-_nis: tuple[dict[str, str], frozenset[str]] | None = None
+
+@dataclass(frozen=True, slots=True)
+class FormerNisCode:
+    """The code of a municipality that merged away, and the municipality it merged into."""
+
+    code: str
+    name: str
+    merged_into: str  # the current NIS code
+    merged_into_name: str
+    since: datetime.date
 
 
-def _load_bundled_nis() -> dict[str, str]:
+class MergedNisCodeError(IdentifierError):
+    """A former NIS code given where only a current one will do (registering a new organisation)."""
+
+    def __init__(self, former: FormerNisCode, value: str) -> None:
+        super().__init__(IdentifierKind.NIS_CODE, "merged_nis_code", value)
+        self.former = former
+
+
+# "# 2025: De Pinte 44012 + Nazareth 44048 (secondary source)" and
+# "# absorbed Borsbeek (11007) on 2025-01-01 and kept its code": the mergers recorded beside each code.
+_MERGED = re.compile(r"^(\d{4}): (.+?)(?: \(secondary source\))?$")
+_MERGED_PART = re.compile(r"^(.+) (\d{5})$")
+_ABSORBED = re.compile(r"^absorbed (.+?) \((\d{5})\) on (\d{4}-\d{2}-\d{2})")
+
+_NisTable = tuple[dict[str, str], frozenset[str], dict[str, FormerNisCode]]
+_nis: _NisTable | None = None
+_bundled_former: dict[str, FormerNisCode] | None = None
+
+
+def _former_from_comment(code: str, name: str, comment: str) -> list[FormerNisCode]:
+    if m := _MERGED.match(comment):
+        since = datetime.date(int(m[1]), 1, 1)
+        parts = [_MERGED_PART.match(p.strip()) for p in m[2].split(" + ")]
+        return [FormerNisCode(p[2], p[1], code, name, since) for p in parts if p and p[2] != code]
+    if m := _ABSORBED.match(comment):
+        return [FormerNisCode(m[2], m[1], code, name, datetime.date.fromisoformat(m[3]))]
+    return []
+
+
+def _load_bundled_nis() -> tuple[dict[str, str], dict[str, FormerNisCode]]:
     package = __name__.rpartition(".")[0]
     text = resources.files(package).joinpath("nis_codes.txt").read_text(encoding="utf-8")
     out: dict[str, str] = {}
+    former: dict[str, FormerNisCode] = {}
     for lineno, raw in enumerate(text.splitlines(), 1):
-        line = raw.split("#", 1)[0].strip()
+        line, _, comment = raw.partition("#")
+        line = line.strip()
         if not line:
             continue
         code, _, name = line.partition(" ")
         if len(code) != 5 or not _is_digits(code):
             raise ValueError(f"nis_codes.txt line {lineno}: not a 5-digit NIS code")
         out[code] = name.strip()
-    return out
+        for f in _former_from_comment(code, out[code], comment.strip()):
+            former[f.code] = f
+    clash = sorted(set(former) & set(out))
+    if clash:
+        raise ValueError(f"nis_codes.txt: former codes still listed as current: {clash}")
+    return out, former
 
 
-def _nis_table() -> tuple[dict[str, str], frozenset[str]]:
-    global _nis
+def _nis_table() -> _NisTable:
+    global _nis, _bundled_former
     if _nis is None:
-        names = _load_bundled_nis()
-        _nis = (names, frozenset(names))
+        names, _bundled_former = _load_bundled_nis()
+        _nis = (names, frozenset(names), _bundled_former)
     return _nis
 
 
-def use_nis_codes(codes: Mapping[str, str] | Iterable[str] | None) -> None:
-    """Replace the municipality list (code -> name, or just codes); ``None`` restores the bundled one."""
-    global _nis
+def use_nis_codes(
+    codes: Mapping[str, str] | Iterable[str] | None, former: Iterable[FormerNisCode] | None = None
+) -> None:
+    """Replace the municipality list (code -> name, or just codes); ``None`` restores the bundled one.
+
+    ``former`` lists the codes that merged away; without it the bundled mergers stay known, except those
+    whose code the new list has as current again (a list from before the merger).
+    """
+    global _nis, _bundled_former
     if codes is None:
         _nis = None
         return
@@ -201,12 +260,21 @@ def use_nis_codes(codes: Mapping[str, str] | Iterable[str] | None) -> None:
     bad = [c for c in names if len(c) != 5 or not _is_digits(c)]
     if bad:
         raise ValueError(f"not 5-digit NIS codes: {bad[:5]}")
-    _nis = (names, frozenset(names))
+    if former is None:
+        if _bundled_former is None:
+            _bundled_former = _load_bundled_nis()[1]
+        former = _bundled_former.values()
+    _nis = (names, frozenset(names), {f.code: f for f in former if f.code not in names})
 
 
 def nis_municipality_name(code: str) -> str | None:
     """Name of a current municipality (as listed), or ``None`` when the code is not current."""
     return _nis_table()[0].get(code)
+
+
+def former_nis_code(code: str) -> FormerNisCode | None:
+    """The merger a former code took part in, or ``None`` when ``code`` is not a former NIS code."""
+    return _nis_table()[2].get(code)
 
 
 if TYPE_CHECKING:
@@ -221,12 +289,30 @@ def __getattr__(name: str) -> frozenset[str]:
 
 
 def normalise_nis_code(text: str) -> str:
-    """Five digits that name a current municipality (codes of merged-away municipalities are refused)."""
+    """Five digits that name a current municipality.
+
+    The code of a municipality that merged away raises :class:`MergedNisCodeError`, which names the
+    municipality it merged into: a new record must carry the current code.
+    """
+    s = normalise_nis_reference(text)
+    former = _nis_table()[2].get(s)
+    if former is not None:
+        raise MergedNisCodeError(former, text)
+    return s
+
+
+def normalise_nis_reference(text: str) -> str:
+    """A current NIS code, or a former one: what a reference to an existing organisation may carry.
+
+    Organisations registered before a merger keep the code they had, and checks, claims and the helpline
+    still find them by it (and, once a succession is applied, answer for the successor).
+    """
     kind = IdentifierKind.NIS_CODE
     s = _digits(kind, text)
     if len(s) != 5:
         raise IdentifierError(kind, "length", text)
-    if s not in _nis_table()[1]:
+    table = _nis_table()
+    if s not in table[1] and s not in table[2]:
         raise IdentifierError(kind, "unknown_nis_code", text)
     return s
 
@@ -251,7 +337,8 @@ def normalise_institution_number(text: str) -> str:
 def parse_organisation_identifier(text: str) -> tuple[IdentifierKind, str]:
     """Recognise which organisation identifier ``text`` is and return it normalised.
 
-    A 5-digit string that is a current NIS code is a NIS code, otherwise an institution number.
+    A 5-digit string that is a current NIS code, or the former code of a municipality that merged away,
+    is a NIS code; otherwise an institution number.
     Something shaped like an enterprise number with a bad check raises the enterprise-number error,
     so the user hears "wrong check digits" rather than "unrecognised".
     """
@@ -270,7 +357,7 @@ def parse_organisation_identifier(text: str) -> tuple[IdentifierKind, str]:
         return IdentifierKind.ENTERPRISE_NUMBER, normalise_enterprise_number(s)
     if len(s) == 10 and s[0] in "2345678":
         return IdentifierKind.ESTABLISHMENT_NUMBER, normalise_establishment_number(s)
-    if len(s) == 5 and s in _nis_table()[1]:
+    if len(s) == 5 and (s in _nis_table()[1] or s in _nis_table()[2]):
         return IdentifierKind.NIS_CODE, s
     if len(s) <= 6 and int(s) != 0:
         return IdentifierKind.INSTITUTION_NUMBER, normalise_institution_number(s)

@@ -127,10 +127,16 @@ def import_kbo_command(dumps: tuple[Path, ...], report: Path | None, batch_size:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="bad-rows report (JSON lines)")
 def import_organisations_command(file: Path, report: Path | None) -> None:
-    """Import the Flemish organisation register export (JSON lines, see docs/imports.md)."""
-    from rights.imports.register import import_organisations
+    """Import the Flemish organisation register export (JSON lines, see docs/imports.md).
 
-    _run("ovo", report, lambda store, path, progress: import_organisations(store, file, report=path))
+    Successions the register states are proposed (never applied): see docs/successions.md."""
+    from rights.imports.register import import_organisations
+    from rights.policies import default_policies_dir, load_catalogue
+
+    settings, _ = _store()
+    catalogue = load_catalogue(settings.policies_dir or default_policies_dir())  # to check proposed successions
+    _run("ovo", report, lambda store, path, progress: import_organisations(store, file, report=path,
+                                                                          catalogue=catalogue))
 
 
 @import_group.command("schools")

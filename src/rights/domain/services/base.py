@@ -58,6 +58,10 @@ def require_platform_admin(caller: Caller) -> None:
 
 
 def identifier_error(exc: ids.IdentifierError, field_name: str) -> InvalidInput:
+    if isinstance(exc, ids.MergedNisCodeError):
+        f = exc.former
+        return InvalidInput("nis_code_merged", field_name, reason=exc.reason, former_code=f.code, former_name=f.name,
+                            municipality=f.merged_into_name, current=f.merged_into, since=f.since.isoformat())
     code = "invalid_national_number" if exc.kind == "national_number" else "invalid_identifier"
     return InvalidInput(code, field_name, reason=exc.reason)
 

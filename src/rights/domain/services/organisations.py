@@ -30,8 +30,11 @@ _NORMALISERS = {
 }
 
 
-def normalise_identifiers(raw: IdentifiersInput) -> OrgIdentifiers:
-    """Validate every identifier by its rule; the error names the field that failed."""
+def normalise_identifiers(raw: IdentifiersInput, kept_nis_code: str | None = None) -> OrgIdentifiers:
+    """Validate every identifier by its rule; the error names the field that failed.
+
+    A new NIS code must be current; an organisation registered before its municipality merged away keeps
+    the former code it carries (``kept_nis_code``) when another of its identifiers changes."""
     values: dict[str, object] = {}
     for name, normalise in _NORMALISERS.items():
         text = getattr(raw, name)
@@ -40,6 +43,10 @@ def normalise_identifiers(raw: IdentifiersInput) -> OrgIdentifiers:
             continue
         try:
             values[name] = normalise(text)
+        except ids.MergedNisCodeError as exc:
+            if exc.former.code != kept_nis_code:
+                raise identifier_error(exc, f"identifiers.{name}") from None
+            values[name] = kept_nis_code
         except ids.IdentifierError as exc:
             raise identifier_error(exc, f"identifiers.{name}") from None
     units = []
@@ -109,7 +116,8 @@ class OrganisationService:
             if cmd.identifiers is not msgspec.UNSET:
                 current = IdentifiersInput(**msgspec.structs.asdict(org.identifiers))
                 identifiers = normalise_identifiers(
-                    IdentifiersInput(**merged(current, cmd.identifiers, establishment_numbers=()))  # type: ignore[arg-type]
+                    IdentifiersInput(**merged(current, cmd.identifiers, establishment_numbers=())),  # type: ignore[arg-type]
+                    kept_nis_code=org.identifiers.nis_code,
                 )
                 self._check_required(org.type, identifiers)
                 changes["identifiers"] = identifiers
