@@ -144,7 +144,11 @@ class BeheerScreen(Controller):
         from rights.web.beheer_recert import notice  # recertification (beheer_recert imports this module)
 
         recert = await notice(services, caller, org.id)
-        return screen(request, "beheer_org.html", status=status, org=org, me=admin, admins=admins,
+        lang = _lang(request)
+        # "Verwijderen" only where the removal's own rule accepts it; otherwise the rule, in words.
+        removals = {pid: None if exc is None else in_words(exc, lang)
+                    for pid, exc in (await services.people.removal_refusals(caller, org.id)).items()}
+        return screen(request, "beheer_org.html", status=status, org=org, me=admin, admins=admins, removals=removals,
                       pending_requests=pending, recert=recert, filters=filters, filter_qs=urlencode(filters.query()),
                       filter_roles=views.filter_roles(services, org), **people,
                       **{"done": None, "block": None, **extra})
@@ -304,7 +308,7 @@ class BeheerScreen(Controller):
                     contact=ContactCard(email=form["email"] or None, disclose=bool(form["disclose"]))))
                 return Redirect(f"/beheer/organisations/{org_id}?done=appointed", status_code=303)
             except DomainError as exc:
-                errors = domain_errors(exc, t, lang, "person")
+                errors = domain_errors(exc, t, lang, "person", services.core.catalogue)
         return screen(request, "beheer_appoint.html", status=422, form=form, errors=errors, **ctx)
 
     async def _removal_context(self, services: Services, caller: Caller, org_id: str,
@@ -327,6 +331,10 @@ class BeheerScreen(Controller):
                           person_id: str) -> Template:
         """Confirmation first: what removing means, and a reason (required) that reaches the audit trail."""
         ctx = await self._removal_context(services, caller, org_id, person_id)
+        refused = (await services.people.removal_refusals(caller, org_id)).get(person_id)
+        if refused is not None:  # a stale link: the rule that blocks, before any reason is typed
+            return screen(request, "beheer_remove.html", status=_status(refused), form={"reason": ""}, errors={},
+                          block=in_words(refused, _lang(request)), refused=True, **ctx)
         return screen(request, "beheer_remove.html", form={"reason": ""}, errors={}, block=None, **ctx)
 
     @post("/organisations/{org_id:str}/administrators/{person_id:str}/remove",
@@ -346,5 +354,5 @@ class BeheerScreen(Controller):
                 raise
             # The rule that blocked, beside the administrator it protects.
             return screen(request, "beheer_remove.html", status=409, form=form, errors={},
-                          block=exc.message_en if lang == "en" else exc.message_nl, **ctx)
+                          block=in_words(exc, lang, services.core.catalogue), **ctx)
         return Redirect(f"/beheer/organisations/{org_id}?done=removed", status_code=303)

@@ -26,7 +26,7 @@ from rights.domain.services import Services
 from rights.web import beheer_more_texts  # noqa: F401  (merges the texts)
 from rights.web import beheer_views as views
 from rights.web.beheer import FORM, _lang, _opt, _refused, _status, screen
-from rights.web.beheer_forms import parse_day, reason_errors, text_of
+from rights.web.beheer_forms import in_words, parse_day, reason_errors, text_of
 from rights.web.i18n import texts
 
 KINDS = ("grant_created", "grant_validity_changed", "grant_revoked")
@@ -140,6 +140,6 @@ class BeheerGrantScreen(Controller):
                     raise
                 status = _status(exc)
                 field = "reason" if exc.field == "reason" else "valid_until"
-                message = exc.message_en if lang == "en" else exc.message_nl
+                message = in_words(exc, lang, services.core.catalogue)
                 errors = {field: f"{t.f_reason if field == 'reason' else t.f_new_until}: {message}"}
         return screen(request, "beheer_grantpage.html", status=status, form=form, errors=errors, done=None, **ctx)
