@@ -43,6 +43,7 @@ from rights.domain.services.base import (
     same_name,
     to_data,
 )
+from rights.domain.services.person_file import PersonFile, person_file
 
 
 class AdministratorEntry(msgspec.Struct, frozen=True):
@@ -290,6 +291,10 @@ class PeopleService:
             )
         await self.core.committed(rev)
         return Written(removed, rev)
+
+    async def person_file(self, caller: Caller, org_ref: str, person_id: str) -> PersonFile:
+        """One person in one organisation, for its administrators (services/person_file.py); audited."""
+        return await person_file(self.core, caller, org_ref, person_id)
 
     async def removal_refusals(self, caller: Caller, org_ref: str) -> dict[str, DomainError | None]:
         """Per active administrator (by person id), None when remove() would accept removing them now,
