@@ -40,6 +40,7 @@ PERSON_TEXTS: dict[str, tuple[str, str]] = {
     "person_history": ("Geschiedenis", "History"),
     "person_none": ("Geen.", "None."),
     "person_state": ("Toestand", "State"),
+    "person_when": ("Wanneer (Brusselse tijd)", "When (Brussels time)"),
     "person_kind_work_relation_started": ("werkrelatie begonnen", "work relation started"),
     "person_kind_work_relation_ended": ("werkrelatie beëindigd", "work relation ended"),
     "person_kind_grant_created": ("recht toegekend", "right granted"),
