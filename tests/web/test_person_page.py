@@ -71,6 +71,7 @@ async def test_unknown_and_foreign_people_get_the_same_refusal(screen: AsyncTest
     assert "D'hondt" not in foreign.text and "D&#39;hondt" not in foreign.text
     # Koen under De Cijferaar, which Bert does not administer: refused as its organisation page is.
     assert (await screen.get(f"/beheer/organisations/{cijferaar}/people/{koen}")).status_code == 403
+    assert (await screen.get(f"/beheer/organisations/org_nope/people/{koen}")).status_code == 403
 
 
 def _main(html: str) -> str:

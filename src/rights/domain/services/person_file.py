@@ -12,7 +12,7 @@ from __future__ import annotations
 import msgspec
 
 from rights.domain import rules
-from rights.domain.errors import Forbidden
+from rights.domain.errors import Forbidden, NotFound
 from rights.domain.model import AccessRequest, Change, Grant, Organisation, Person, WorkRelation
 from rights.domain.ports import Caller
 from rights.domain.services.base import Core, audit_read, resolve_organisation
@@ -31,7 +31,12 @@ class PersonFile(msgspec.Struct, frozen=True, kw_only=True):
 
 async def person_file(core: Core, caller: Caller, org_ref: str, person_id: str) -> PersonFile:
     async with core.store.read() as tx:
-        org = await resolve_organisation(tx, org_ref)
+        try:
+            org = await resolve_organisation(tx, org_ref)
+        except NotFound:
+            if caller.platform_admin:
+                raise
+            raise Forbidden("not_an_administrator", "organisation") from None  # as for one not administered
         admin = None
         if not caller.platform_admin:
             admin = rules.active_admin(await tx.administrators(org.id), caller.person_id)
