@@ -1,9 +1,9 @@
-"""The person page and "only what you may do" in a real browser (issue 16 items 2 and 4).
+"""The person page, the audit view and "only what you may do" in a real browser (issue 16 items 2 and 4).
 
 Bert opens An's page from the people list (work relations, rights, history, on a 360 px screen too);
 Sofie sees Koen's page without the VLAIO right she does not administer, and the removal of the last main
-administrator is not offered to Bert; An's request form does not offer the rights she holds.
-Screenshots: test-artifacts/person-*.png.
+administrator is not offered to Bert; An's request form does not offer the rights she holds; Bert reads
+who did what in his organisation (the audit view). Screenshots: test-artifacts/person-*.png.
 """
 
 from __future__ import annotations
@@ -80,3 +80,18 @@ def test_sofie_sees_only_her_applications_and_an_only_what_she_may_request(page:
     assert "DWSEOrganisatieverantwoordelijke|VOP" not in values  # she holds it
     assert "DWSEOrganisatieverantwoordelijke|AWI" in values
     shot(page, "request-by-an")
+
+
+def test_bert_reads_who_did_what_in_his_organisation(page: Page) -> None:
+    log_in(page, "bert")
+    page.get_by_role("link", name="Beheren: Bakkerij Peeters BV").click()
+    page.get_by_role("link", name="Wie deed wat").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Wie deed wat in deze organisatie")
+    audit = page.locator("#audit")
+    expect(audit).to_contain_text("recht toegekend: VLAIO Inkom Gebruiker")
+    expect(audit).to_contain_text("Koen Mertens")
+    expect(audit).not_to_contain_text("VLAIOInkomGebruiker")
+    shot(page, "audit-by-bert")
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    shot(page, "audit-by-bert-360")
