@@ -5,10 +5,11 @@ never with a catalogue code, and never on a field the page does not show."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from litestar.testing import AsyncTestClient
 
-from rights.domain.commands import NewGrant, Revocation
+from rights.domain.commands import NewGrant, Revocation, ValidityChange
 from rights.domain.errors import Conflict, Forbidden
 from rights.domain.model import Grant
 from rights.domain.ports import Caller, PrincipalKind
@@ -173,3 +174,40 @@ async def test_an_is_not_offered_rights_she_already_holds_or_asked_for(screen: A
         "motivation": "Ik wil het nog eens aanvragen.", "contact_email": "", "_csrf_token": csrf_of(form.text)})
     assert r.status_code == 422
     assert "heeft dit recht al" in r.text and "grant_already_exists" not in r.text
+
+
+class _Later:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+
+async def test_the_validity_form_is_offered_only_where_the_change_would_be_looked_at(screen: AsyncTestClient) -> None:
+    services = _services(screen)
+    an_vop = await _grant_of(services, "An", "DWSEOrganisatieverantwoordelijke", "VOP")
+    koen_vlaio = await _grant_of(services, "Koen", "VLAIOInkomGebruiker")
+    sofie = _caller(await _person_id(services, "Sofie"))
+    assert await services.grants.validity_refusal(sofie, an_vop.id) is None
+    refused = await services.grants.validity_refusal(sofie, koen_vlaio.id)
+    assert refused is not None and refused.code == "application_not_administered"
+    clock = services.core.clock
+    services.core.clock = _Later(an_vop.valid_until + timedelta(days=1))  # type: ignore[misc]
+    try:
+        ended = await services.grants.validity_refusal(sofie, an_vop.id)
+        assert ended is not None and ended.code == "grant_ended"
+        try:
+            await services.grants.change_validity(sofie, an_vop.id, ValidityChange(
+                valid_until=an_vop.valid_until + timedelta(days=30), reason="verlengen"))
+            raise AssertionError("change_validity() accepted an ended grant")
+        except Conflict as exc:
+            assert exc.code == "grant_ended"
+    finally:
+        services.core.clock = clock  # type: ignore[misc]
+    # On the page: no form for a right she may not change.
+    await login(screen, "bert")
+    org = await org_id_of(screen)
+    await services.grants.revoke(sofie, an_vop.id, Revocation(reason="uit dienst"))
+    page = await screen.get(f"/beheer/organisations/{org}/grants/{an_vop.id}")
+    assert page.status_code == 200 and 'action="/beheer/organisations/' not in page.text.split('id="history-h"')[0]

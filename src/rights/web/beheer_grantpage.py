@@ -104,7 +104,8 @@ class BeheerGrantScreen(Controller):
         return {"org": org, "grant": grant, "view": views.grant_view(services, grant), "holder": holder,
                 "role": role, "state": state_of(grant, now), "last_day": views.day(last),
                 "start": views.day(grant.valid_from),
-                "may_change": grant.revoked_at is None and admin.administers(role.application),
+                # The form only where change_validity() would look at new dates (its own preconditions).
+                "may_change": await services.grants.validity_refusal(caller, grant.id) is None,
                 "history": await history_rows(services, grant, changes)}
 
     @get("/", opt=_opt(Permission.GRANTS_READ))

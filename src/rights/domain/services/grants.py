@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 import msgspec
 
 from rights.domain import rules
+from rights.domain.catalogue import Role
 from rights.domain.commands import UNSET, NewGrant, Revocation, ValidityChange
 from rights.domain.errors import Conflict, DomainError, Forbidden, NotFound
-from rights.domain.model import Administrator, Change, Grant, SuccessionStatus
+from rights.domain.model import Administrator, Change, Grant, Organisation, SuccessionStatus
 from rights.domain.ports import Caller, Tx
 from rights.domain.services.base import (
     Core,
@@ -176,21 +177,36 @@ class GrantService:
         await self.core.committed(rev)
         return Written(revoked, rev)
 
+    async def _changeable_in(self, tx: Tx, caller: Caller, grant_id: str, now: datetime) -> tuple[Grant, Organisation, Role]:
+        """The grant, if its validity may be changed at all now (before the new dates are looked at)."""
+        grant = await tx.get_grant(grant_id)
+        if grant is None:
+            raise NotFound("unknown_grant", "grant")
+        org = await resolve_organisation(tx, grant.organisation_id)
+        role = self.core.catalogue.role(grant.role)
+        # Changing validity is granting anew: only the organisation's local administrators, within their
+        # applications (platform staff do not grant, so they do not extend either).
+        rules.ensure_administers(await tx.administrators(org.id), caller.person_id, role.application)
+        if grant.revoked_at is not None:
+            raise Conflict("already_revoked", "grant")
+        if grant.valid_until <= now:
+            raise Conflict("grant_ended", "grant")  # an ended grant is not revived: that is a new grant
+        return grant, org, role
+
+    async def validity_refusal(self, caller: Caller, grant_id: str) -> DomainError | None:
+        """None when change_validity() would look at new dates for this grant now, else its refusal
+        (a preview for the grant page's form; nothing is written)."""
+        async with self.core.store.read() as tx:
+            try:
+                await self._changeable_in(tx, caller, grant_id, self.core.now())
+            except DomainError as exc:
+                return exc
+        return None
+
     async def change_validity(self, caller: Caller, grant_id: str, cmd: ValidityChange) -> Written[Grant]:
         role_now = self.core.now()
         async with self.core.store.write() as tx:
-            grant = await tx.get_grant(grant_id)
-            if grant is None:
-                raise NotFound("unknown_grant", "grant")
-            org = await resolve_organisation(tx, grant.organisation_id)
-            role = self.core.catalogue.role(grant.role)
-            # Changing validity is granting anew: only the organisation's local administrators, within their
-            # applications (platform staff do not grant, so they do not extend either).
-            rules.ensure_administers(await tx.administrators(org.id), caller.person_id, role.application)
-            if grant.revoked_at is not None:
-                raise Conflict("already_revoked", "grant")
-            if grant.valid_until <= role_now:
-                raise Conflict("grant_ended", "grant")  # an ended grant is not revived: that is a new grant
+            grant, org, role = await self._changeable_in(tx, caller, grant_id, role_now)
             if cmd.expected_version is not None and cmd.expected_version != grant.version:
                 raise Conflict("version_conflict", "expected_version", actual=grant.version)
             valid_from = _utc(cmd.valid_from, "valid_from") if cmd.valid_from else grant.valid_from
