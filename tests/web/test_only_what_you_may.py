@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 
 from litestar.testing import AsyncTestClient
 
-from rights.domain.commands import NewGrant, Revocation, ValidityChange
+from rights.domain.commands import EndWorkRelation, NewGrant, Revocation, ValidityChange
 from rights.domain.errors import Conflict, Forbidden
 from rights.domain.model import Grant
 from rights.domain.ports import Caller, PrincipalKind
 from rights.domain.services import Services
+from rights.domain.services.requests import NewAccessRequest
 from tests.web.conftest import csrf_of, login
 from tests.web.test_beheer_screens import org_id_of
 
@@ -211,3 +212,32 @@ async def test_the_validity_form_is_offered_only_where_the_change_would_be_looke
     await services.grants.revoke(sofie, an_vop.id, Revocation(reason="uit dienst"))
     page = await screen.get(f"/beheer/organisations/{org}/grants/{an_vop.id}")
     assert page.status_code == 200 and 'action="/beheer/organisations/' not in page.text.split('id="history-h"')[0]
+
+
+async def test_approve_is_offered_only_where_the_grant_would_be_accepted(screen: AsyncTestClient) -> None:
+    services = _services(screen)
+    koen_vlaio = await _grant_of(services, "Koen", "VLAIOInkomGebruiker")
+    org = koen_vlaio.organisation_id
+    an = _caller((await _grant_of(services, "An", "DWSEOrganisatieverantwoordelijke", "VOP")).person_id)
+    ok = await services.requests.submit(an, NewAccessRequest(
+        organisation=org, role="DWSEOrganisatieverantwoordelijke", measure="AWI",
+        motivation="Voor de aanwervingsincentive."))
+    # Koen's work relation at the bakery ends: his request can be refused, no longer approved.
+    koen = _caller(koen_vlaio.person_id)
+    blocked = await services.requests.submit(koen, NewAccessRequest(
+        organisation=org, role="DWSEOrganisatieverantwoordelijke", measure="IMW",
+        motivation="Voor het dossier Individueel Maatwerk."))
+    bert = _caller(await _person_id(services, "Bert"))
+    async with services.core.store.read() as tx:
+        relation = next(w for w in await tx.work_relations(person_id=koen_vlaio.person_id)
+                        if w.organisation_id == org and w.ended_at is None)
+    await services.people.end_work_relation(bert, org, relation.id, EndWorkRelation(reason="contract afgelopen"))
+    await login(screen, "bert")
+    page = await screen.get(f"/beheer/organisations/{org}/requests")
+    assert page.status_code == 200
+    mine = page.text.split(f'id="request-{ok.value.request.id}"', 1)[1].split("</section>", 1)[0]
+    theirs = page.text.split(f'id="request-{blocked.value.request.id}"', 1)[1].split("</section>", 1)[0]
+    assert "/approve" in mine and "approve-blocked" not in mine
+    assert "/approve" not in theirs and "/refuse" in theirs
+    assert "De persoon heeft geen actieve werkrelatie met deze organisatie." in theirs
+    assert "work_relation_required" not in theirs

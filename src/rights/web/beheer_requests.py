@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 from rights.api.permissions import Permission
 from rights.domain import identifiers as ids
 from rights.domain import lookup
+from rights.domain.commands import NewGrant
 from rights.domain.errors import DomainError, NotFound
 from rights.domain.model import Organisation
 from rights.domain.ports import Caller
@@ -58,6 +59,8 @@ REQUEST_TEXTS: dict[str, tuple[str, str]] = {
     "req_nothing": ("U hebt hier al elk recht dat u kunt aanvragen, of vroeg het al aan; niets anders is hier aan te vragen.",
                     "You already hold, or have already requested, every right you can request here; there is "
                     "nothing else to request."),
+    "req_cannot_approve": ("Goedkeuren kan nu niet; u kunt de aanvraag weigeren met een reden.",
+                           "Approving is not possible now; you can refuse the request with a reason."),
     "req_right_hint": ("Enkel de rechten die u hier kunt aanvragen: niet wat u al hebt of al aanvroeg.",
                        "Only the rights you can request here: not what you hold or asked for already."),
     "req_f_motivation": ("Motivering", "Motivation"),
@@ -299,7 +302,15 @@ class RequestScreen(Controller):
                        form: dict[str, str] | None = None) -> Template:
         org, _ = await views.my_administration(services, caller, org_id)
         request.session["acting_for"] = {"id": org.id, "name": org.name}
-        rows = [request_view(services, e) for e in await services.requests.pending(caller, org.id)]
+        entries = await services.requests.pending(caller, org.id)
+        # "Goedkeuren" only where the grant would be accepted now (the grant's own rules, as a preview);
+        # otherwise why not, in words, and refusing stays possible.
+        refusals = await services.grants.grantable(caller, [NewGrant(
+            person=e.request.person_id, organisation=org.id, role=e.request.role, measure=e.request.measure,
+            reason="") for e in entries])
+        lang = _lang(request)
+        rows = [request_view(services, e) | {"approve_refusal": None if exc is None else in_words(
+            exc, lang, services.core.catalogue)} for e, exc in zip(entries, refusals, strict=True)]
         return screen(request, "beheer_requests.html", status=status, org=org, rows=rows, done=done,
                       errors=errors or {}, form=form or {})
 
