@@ -77,3 +77,34 @@ async def test_sofie_sees_only_her_applications_and_others_are_refused(screen: A
     assert "Wie deed wat" not in refused.text
     body = [re.sub(r'value="[^"]+"', "", r.text.split("<main", 1)[1]) for r in (refused, unknown)]
     assert body[0] == body[1]
+
+
+async def test_search_by_name_pages_through_matches_only(screen: AsyncTestClient) -> None:
+    services = screen.app.state.services
+    await login(screen, "bert")
+    org = await org_id_of(screen)
+    staff = Caller(kind=PrincipalKind.PLATFORM_ADMIN, subject="t")
+    everything: list[int] = []
+    before = NEWEST
+    while True:
+        page = await organisation_audit(services.core, staff, org, before, limit=3)
+        everything += [line.id for line in page.lines if "Koen" in f"{line.who} {line.person}"]
+        if page.next_before is None:
+            break
+        before = page.next_before
+    found: list[int] = []
+    before = NEWEST
+    while True:
+        page = await organisation_audit(services.core, staff, org, before, limit=1, name="koen MERTENS")
+        assert all("Koen Mertens" in f"{line.who} {line.person}" for line in page.lines)
+        found += [line.id for line in page.lines]
+        if page.next_before is None:
+            break
+        before = page.next_before
+    assert found == everything and found
+    html = (await screen.get(f"/beheer/organisations/{org}/audit", params={"name": "Koen"})).text
+    table = html.split('id="audit"', 1)[1].split("</table>", 1)[0]
+    assert "Koen Mertens" in table and "An Peeters" not in table
+    assert 'value="Koen"' in html
+    none = await screen.get(f"/beheer/organisations/{org}/audit", params={"name": "Niemand"})
+    assert "Niets gevonden voor deze naam." in none.text

@@ -92,6 +92,11 @@ def test_bert_reads_who_did_what_in_his_organisation(page: Page) -> None:
     expect(audit).to_contain_text("Koen Mertens")
     expect(audit).not_to_contain_text("VLAIOInkomGebruiker")
     shot(page, "audit-by-bert")
+    page.get_by_label("Naam (wie of voor wie)").fill("koen")
+    page.get_by_role("button", name="Zoeken").click()
+    expect(page.locator("#audit")).to_contain_text("Koen Mertens")
+    expect(page.locator("#audit")).not_to_contain_text("An Peeters")
+    shot(page, "audit-search-koen")
     page.set_viewport_size({"width": 360, "height": 740})
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     shot(page, "audit-by-bert-360")

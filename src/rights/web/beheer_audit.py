@@ -1,12 +1,15 @@
 """/beheer: the local administrators' audit view (issue 16 item 4).
 
 ``/beheer/organisations/{org}/audit``: who granted, revoked, changed, appointed, removed or ended what in
-this organisation, and when (Brussels time), newest first, 25 a page (``?before=`` is the cursor). Only the
+this organisation, and when (Brussels time), newest first, 25 a page (``?before=`` is the cursor), searchable by name (``?name=``: who did it or for
+whom). Only the
 organisation's own administrators; everything comes from ``OrganisationService.audit_page``, which
 limits a limited administrator to their applications and audits the read.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, get
 from litestar.params import Parameter
@@ -33,6 +36,10 @@ AUDIT_TEXTS: dict[str, tuple[str, str]] = {
     "audit_whom": ("Voor wie", "For whom"),
     "audit_why": ("Reden", "Reason"),
     "audit_none": ("Nog niets.", "Nothing yet."),
+    "audit_none_found": ("Niets gevonden voor deze naam.", "Nothing found for this name."),
+    "audit_search": ("Naam (wie of voor wie)", "Name (who or for whom)"),
+    "audit_search_button": ("Zoeken", "Search"),
+    "audit_search_clear": ("Alles tonen", "Show everything"),
     "audit_older": ("Oudere", "Older"),
     "audit_newest": ("Nieuwste", "Newest"),
     "audit_grant_created": ("recht toegekend", "right granted"),
@@ -71,12 +78,14 @@ class BeheerAuditScreen(Controller):
 
     @get("/", opt=_opt(Permission.PEOPLE_READ))
     async def show(self, request: Request, services: Services, caller: Caller, org_id: str,
-                   before: int = Parameter(query="before", default=NEWEST, ge=1, le=NEWEST)) -> Template:
-        result = await services.organisations.audit_page(caller, org_id, before)
+                   before: int = Parameter(query="before", default=NEWEST, ge=1, le=NEWEST),
+                   name: str = Parameter(query="name", default="", max_length=100)) -> Template:
+        name = name.strip()
+        result = await services.organisations.audit_page(caller, org_id, before, name=name)
         async with services.core.store.read() as tx:
             org = await tx.get_organisation(org_id)
         rows = [{"at": when(line.event.at), "who": line.who, "what": f"audit_{line.event.action}",
                  "right": _right(services, line.role, line.measure), "whom": line.person,
                  "why": str(line.event.details.get("reason") or "")} for line in result.lines]
         return screen(request, "beheer_audit.html", org=org, rows=rows, next_before=result.next_before,
-                      first=before == NEWEST)
+                      first=before == NEWEST, search=name, name_qs=urlencode({"name": name}) if name else "")

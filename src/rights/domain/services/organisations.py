@@ -56,9 +56,9 @@ class OrganisationService:
     def __init__(self, core: Core) -> None:
         self.core = core
 
-    async def audit_page(self, caller: Caller, org_ref: str, before: int = NEWEST) -> AuditPage:
+    async def audit_page(self, caller: Caller, org_ref: str, before: int = NEWEST, name: str = "") -> AuditPage:
         """Who changed what in the organisation, newest first, for its administrators (org_audit.py)."""
-        return await organisation_audit(self.core, caller, org_ref, before)
+        return await organisation_audit(self.core, caller, org_ref, before, name=name)
 
     def _check_required(self, org_type: OrgType, identifiers: OrgIdentifiers) -> None:
         for kind in self.core.catalogue.org_type(org_type).required_identifiers:
