@@ -241,3 +241,22 @@ async def test_approve_is_offered_only_where_the_grant_would_be_accepted(screen:
     assert "/approve" not in theirs and "/refuse" in theirs
     assert "De persoon heeft geen actieve werkrelatie met deze organisatie." in theirs
     assert "work_relation_required" not in theirs
+
+
+async def test_a_person_who_can_get_nothing_more_is_told_so(screen: AsyncTestClient) -> None:
+    services = _services(screen)
+    an = (await _grant_of(services, "An", "DWSEOrganisatieverantwoordelijke", "VOP")).person_id
+    sofie = _caller(await _person_id(services, "Sofie"))
+    await login(screen, "sofie")
+    org = await org_id_of(screen)
+    form = await screen.get(f"/beheer/organisations/{org}/grant?person={an}")
+    offered = re.findall(r'<option value="([A-Za-z]+\|[A-Za-z]*)"', form.text)
+    assert offered and 'id="nothing-to-grant"' not in form.text
+    # Whatever is offered, the grant accepts: Sofie gives An every one of them.
+    for value in offered:
+        role, measure = value.split("|")
+        await services.grants.grant(sofie, NewGrant(person=an, organisation=org, role=role, measure=measure or None,
+                                                    reason="alles wat kan"))
+    after = await screen.get(f"/beheer/organisations/{org}/grant?person={an}")
+    assert not re.findall(r'<option value="([A-Za-z]+\|[A-Za-z]*)"', after.text)
+    assert 'id="nothing-to-grant"' in after.text
