@@ -442,6 +442,12 @@ async def test_audit_round_trip(store: SqlStore) -> None:
         assert events[0][1].at.tzinfo is UTC
         assert [e for _, e in await tx.audit_events(organisation_id="o1")] == [e1, e3]
         assert [e for _, e in await tx.audit_events(after_id=ids[0], limit=1)] == [e2]
+        # Newest first below a cursor, by organisation and action (the administrators' audit page).
+        assert [e for _, e in await tx.audit_events(before_id=ids[2] + 1)] == [e3, e2, e1]
+        assert [e for _, e in await tx.audit_events(before_id=ids[2], limit=1)] == [e2]
+        assert [e for _, e in await tx.audit_events(organisation_id="o1", before_id=ids[2] + 1, limit=5,
+                                                    actions=("grant_created",))] == [e3, e1]
+        assert await tx.audit_events(organisation_id="o1", before_id=ids[2] + 1, actions=("grant_revoked",)) == []
 
 
 async def test_ping(store: SqlStore) -> None:

@@ -222,7 +222,7 @@ async def test_grant_page_in_english(screen: AsyncTestClient) -> None:
 
 def names_in(html: str) -> set[str]:
     table = html.split('id="people"', 1)[1].split("</table>", 1)[0]
-    return set(re.findall(r'<th scope="row"[^>]*>([^<]+)<br>', table))
+    return set(re.findall(r'<th scope="row"[^>]*>(?:<a [^>]*class="person-link">)?([^<]+)(?:</a>)?<br>', table))
 
 
 async def test_filter_the_people_list(screen: AsyncTestClient, monkeypatch: pytest.MonkeyPatch) -> None:

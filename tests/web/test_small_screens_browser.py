@@ -62,7 +62,8 @@ def pages_of(page: Page, persona: str) -> list[str]:
     out.append(org)
     for pattern in (r"/grant$", r"/grant\?person=", r"/grants/gr_[^/]+$", r"/grants/gr_[^/]+/revoke$",
                     r"/people/new$", r"/people/per_[^/]+/end$", r"/mandates$", r"/upload$", r"/requests$",
-                    r"/administrators/new$", r"/administrators/per_[^/]+/remove$", r"/recertification$"):
+                    r"/administrators/new$", r"/administrators/per_[^/]+/remove$", r"/recertification$",
+                    r"/people/per_[^/]+$", r"/audit$"):
         href = first_href(page, pattern)
         if href:
             out.append(href)

@@ -189,8 +189,11 @@ class Tx(Protocol):
         witnessed earlier, by table name, as (position, hash)."""
         ...
     async def audit_events(
-        self, *, organisation_id: str | None = None, after_id: int = 0, limit: int = 100
-    ) -> list[tuple[int, AuditEvent]]: ...
+        self, *, organisation_id: str | None = None, after_id: int = 0, limit: int = 100,
+        before_id: int | None = None, actions: Sequence[str] | None = None,
+    ) -> list[tuple[int, AuditEvent]]:
+        """Oldest first after ``after_id``; with ``before_id``, newest first below it. ``actions``: only those."""
+        ...
 
 
 class Store(Protocol):

@@ -76,6 +76,18 @@ def ensure_administers(
     return admin
 
 
+def ensure_may_revoke(
+    *, admins: Sequence[Administrator], actor_person_id: str | None, platform_admin: bool, application: str,
+    revoked: bool,
+) -> None:
+    """Platform staff, or a local administrator of the grant's organisation within its application; a
+    revoked grant is not revoked twice. The revoke page and the revocation itself both ask this."""
+    if not platform_admin:
+        ensure_administers(admins, actor_person_id, application)
+    if revoked:
+        raise Conflict("already_revoked", "grant")
+
+
 # A mandate runs at most this long, and starts at most this far ahead (grants are capped per role by
 # the policies; mandates span applications, so one bound for all).
 MANDATE_MAX_DAYS = 5 * 366

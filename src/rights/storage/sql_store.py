@@ -571,11 +571,17 @@ class SqlTx(MandateQueries, RequestQueries, RecertQueries, SuccessionQueries):
         return found
 
     async def audit_events(
-        self, *, organisation_id: str | None = None, after_id: int = 0, limit: int = 100
+        self, *, organisation_id: str | None = None, after_id: int = 0, limit: int = 100,
+        before_id: int | None = None, actions: Sequence[str] | None = None,
     ) -> list[tuple[int, AuditEvent]]:
-        stmt = (
-            select(audit_events).where(audit_events.c.id > after_id).order_by(audit_events.c.id).limit(limit)
-        )
+        if before_id is None:  # oldest first, after a cursor
+            stmt = select(audit_events).where(audit_events.c.id > after_id).order_by(audit_events.c.id)
+        else:  # newest first, before a cursor (a screen's pages)
+            stmt = select(audit_events).where(audit_events.c.id < before_id, audit_events.c.id > after_id) \
+                .order_by(audit_events.c.id.desc())
+        stmt = stmt.limit(limit)
         if organisation_id is not None:
             stmt = stmt.where(audit_events.c.organisation_id == organisation_id)
+        if actions is not None:
+            stmt = stmt.where(audit_events.c.action.in_(list(actions)))
         return [rows.audit_from_row(r) for r in await self._all(stmt)]

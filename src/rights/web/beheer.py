@@ -20,7 +20,6 @@ from litestar.response import Redirect, Template
 
 from rights.api.permissions import Permission
 from rights.api.problems import STATUS_BY_KIND, refusal_audit
-from rights.domain import rules
 from rights.domain.commands import Appointment, NewGrant, Removal, Revocation
 from rights.domain.errors import DomainError, Forbidden, NotFound
 from rights.domain.model import ContactCard
@@ -31,6 +30,7 @@ from rights.web.beheer_forms import (
     appoint_errors,
     domain_errors,
     grant_errors,
+    in_words,
     list_of,
     parse_day,
     reason_errors,
@@ -44,6 +44,7 @@ from rights.web.session import page
 assert not set(BEHEER_TEXTS) & set(TEXTS), "a /beheer text key collides with a helpline one"
 TEXTS.update(BEHEER_TEXTS)
 
+GRANT_FIELDS = ("person", "right", "valid_until", "reason")  # the grant form's fields
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 DONE = ("granted", "revoked", "appointed", "removed", "addperson_done", "bulk_applied", "relation_ended")
 
@@ -67,7 +68,7 @@ def _status(exc: DomainError) -> int:
 
 def _refused(request: Request, exc: DomainError) -> Template:
     status = _status(exc)
-    message = exc.message_en if _lang(request) == "en" else exc.message_nl
+    message = in_words(exc, _lang(request), request.app.state.services.core.catalogue)
     response = screen(request, "beheer_refused.html", status=status, message=message)
     if status == 403:  # a refused attempt is audited on the screens as in the API
         response.background = refusal_audit(request, exc.code)
@@ -143,7 +144,11 @@ class BeheerScreen(Controller):
         from rights.web.beheer_recert import notice  # recertification (beheer_recert imports this module)
 
         recert = await notice(services, caller, org.id)
-        return screen(request, "beheer_org.html", status=status, org=org, me=admin, admins=admins,
+        lang = _lang(request)
+        # "Verwijderen" only where the removal's own rule accepts it; otherwise the rule, in words.
+        removals = {pid: None if exc is None else in_words(exc, lang)
+                    for pid, exc in (await services.people.removal_refusals(caller, org.id)).items()}
+        return screen(request, "beheer_org.html", status=status, org=org, me=admin, admins=admins, removals=removals,
                       pending_requests=pending, recert=recert, filters=filters, filter_qs=urlencode(filters.query()),
                       filter_roles=views.filter_roles(services, org), **people,
                       **{"done": None, "block": None, **extra})
@@ -155,10 +160,25 @@ class BeheerScreen(Controller):
         people = (await views.people_page(services, caller, org.id, 1_000_000))["people"]
         return {"org": org, "options": views.right_options(services, org, admin), "people": people}
 
+    async def _offered(self, services: Services, caller: Caller, ctx: dict[str, Any], person_id: str) -> None:
+        """For a chosen person, only the rights the grant would accept now (asked of the same rules, a
+        preview that writes nothing): not what they hold already, nor what they cannot hold."""
+        holder = views.person_in(ctx["people"], person_id)
+        if holder is None:
+            return
+        options = [o for opts in ctx["options"].values() for o in opts]
+        refusals = await services.grants.grantable(caller, [
+            NewGrant(person=holder.id, organisation=ctx["org"].id, role=o.role.code, measure=o.measure, reason="")
+            for o in options])
+        keep = {o.value for o, refused in zip(options, refusals, strict=True) if refused is None}
+        ctx["options"] = {app: kept for app, opts in ctx["options"].items()
+                          if (kept := [o for o in opts if o.value in keep])}
+
     @get("/organisations/{org_id:str}/grant", opt=_opt(Permission.GRANTS_MANAGE))
     async def grant_form(self, request: Request, services: Services, caller: Caller, org_id: str,
                          person: str = Parameter(query="person", default="", max_length=100)) -> Template:
         ctx = await self._grant_context(services, caller, org_id)
+        await self._offered(services, caller, ctx, person)
         form = {"person": person, "right": "", "valid_until": "", "reason": ""}
         return screen(request, "beheer_grant.html", form=form, errors={}, **ctx)
 
@@ -188,23 +208,21 @@ class BeheerScreen(Controller):
         now = services.core.now()
         day = parse_day(form["valid_until"])
         until = until_of(day, now) if day else now + timedelta(days=option.role.default_validity_days)
+        cmd = NewGrant(person=holder.id, organisation=ctx["org"].id, role=option.role.code, measure=option.measure,
+                       valid_from=now, valid_until=until, reason=form["reason"])
         try:
-            if not commit:  # the same rules the grant will apply, so the confirmation does not promise wrongly
-                async with services.core.store.read() as tx:
-                    rules.ensure_grantable(
-                        role=option.role, measure=option.measure, org=ctx["org"], holder=holder,
-                        actor_person_id=caller.person_id or "", now=now, valid_from=now, valid_until=until,
-                        work_relations=await tx.work_relations(person_id=holder.id))
+            if not commit:  # the grant's own rules, as a preview: the confirmation does not promise wrongly
+                await services.grants.preview_grant(caller, cmd)
                 form["valid_until"] = views.day(until)
                 app = services.core.catalogue.application(option.role.application)
                 return screen(request, "beheer_confirm.html", form=form, option=option, holder=holder,
                               app=app, start=views.day(now), until=views.day(until), **ctx)
-            await services.grants.grant(caller, NewGrant(
-                person=holder.id, organisation=ctx["org"].id, role=option.role.code, measure=option.measure,
-                valid_from=now, valid_until=until, reason=form["reason"]))
+            await services.grants.grant(caller, cmd)
         except DomainError as exc:
-            return screen(request, "beheer_grant.html", status=_status(exc), form=form,
-                          errors=domain_errors(exc, t, lang, "right"), **ctx)
+            if exc.kind == "forbidden" and exc.field is None:
+                raise
+            errors = domain_errors(exc, t, lang, "right", services.core.catalogue, GRANT_FIELDS)
+            return screen(request, "beheer_grant.html", status=_status(exc), form=form, errors=errors, **ctx)
         return Redirect(f"/beheer/organisations/{org_id}?done=granted", status_code=303)
 
     # --- revoke ---------------------------------------------------------------------------------
@@ -221,8 +239,11 @@ class BeheerScreen(Controller):
     @get("/organisations/{org_id:str}/grants/{grant_id:str}/revoke", opt=_opt(Permission.GRANTS_MANAGE))
     async def revoke_form(self, request: Request, services: Services, caller: Caller, org_id: str,
                           grant_id: str) -> Template:
+        # Asked of the revocation's own rule first: what would be refused is not offered (a refusal page
+        # in words instead of a form that can only fail).
+        await services.grants.preview_revoke(caller, grant_id)
         ctx = await self._grant_of(services, caller, org_id, grant_id)
-        return screen(request, "beheer_revoke.html", form={"reason": ""}, errors={}, **ctx)
+        return screen(request, "beheer_revoke.html", form={"reason": ""}, errors={}, block=None, **ctx)
 
     @post("/organisations/{org_id:str}/grants/{grant_id:str}/revoke", opt=_opt(Permission.GRANTS_MANAGE),
           status_code=303)
@@ -232,13 +253,20 @@ class BeheerScreen(Controller):
         lang = _lang(request)
         form = {"reason": text_of(data, "reason")}
         errors = reason_errors(form, texts(lang))
+        block, status = None, 422
         if not errors:
             try:
                 await services.grants.revoke(caller, grant_id, Revocation(reason=form["reason"]))
                 return Redirect(f"/beheer/organisations/{org_id}?done=revoked", status_code=303)
             except DomainError as exc:
-                errors = domain_errors(exc, texts(lang), lang, "reason")
-        return screen(request, "beheer_revoke.html", status=422, form=form, errors=errors, **ctx)
+                # Refused after all (the facts changed since the page was shown): said in words, above the
+                # form, and on the reason field only when it is the reason that is refused.
+                status = _status(exc)
+                if exc.field == "reason":
+                    errors = domain_errors(exc, texts(lang), lang, "reason", services.core.catalogue)
+                else:
+                    block = in_words(exc, lang, services.core.catalogue)
+        return screen(request, "beheer_revoke.html", status=status, form=form, errors=errors, block=block, **ctx)
 
     # --- local administrators -------------------------------------------------------------------
 
@@ -280,7 +308,7 @@ class BeheerScreen(Controller):
                     contact=ContactCard(email=form["email"] or None, disclose=bool(form["disclose"]))))
                 return Redirect(f"/beheer/organisations/{org_id}?done=appointed", status_code=303)
             except DomainError as exc:
-                errors = domain_errors(exc, t, lang, "person")
+                errors = domain_errors(exc, t, lang, "person", services.core.catalogue)
         return screen(request, "beheer_appoint.html", status=422, form=form, errors=errors, **ctx)
 
     async def _removal_context(self, services: Services, caller: Caller, org_id: str,
@@ -303,6 +331,10 @@ class BeheerScreen(Controller):
                           person_id: str) -> Template:
         """Confirmation first: what removing means, and a reason (required) that reaches the audit trail."""
         ctx = await self._removal_context(services, caller, org_id, person_id)
+        refused = (await services.people.removal_refusals(caller, org_id)).get(person_id)
+        if refused is not None:  # a stale link: the rule that blocks, before any reason is typed
+            return screen(request, "beheer_remove.html", status=_status(refused), form={"reason": ""}, errors={},
+                          block=in_words(refused, _lang(request)), refused=True, **ctx)
         return screen(request, "beheer_remove.html", form={"reason": ""}, errors={}, block=None, **ctx)
 
     @post("/organisations/{org_id:str}/administrators/{person_id:str}/remove",
@@ -322,5 +354,5 @@ class BeheerScreen(Controller):
                 raise
             # The rule that blocked, beside the administrator it protects.
             return screen(request, "beheer_remove.html", status=409, form=form, errors={},
-                          block=exc.message_en if lang == "en" else exc.message_nl, **ctx)
+                          block=in_words(exc, lang, services.core.catalogue), **ctx)
         return Redirect(f"/beheer/organisations/{org_id}?done=removed", status_code=303)

@@ -10,6 +10,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from rights.domain.catalogue import Catalogue
 from rights.domain.errors import DomainError
 from rights.web.i18n import Texts
 
@@ -81,8 +82,30 @@ def appoint_errors(form: dict[str, Any], t: Texts, *, person_ok: bool, known_app
     return errors
 
 
-def domain_errors(exc: DomainError, t: Texts, lang: str, default: str) -> dict[str, str]:
-    """A refusal of the core as a form error on its field, prefixed with the field's label."""
+# The refusal's parameters that hold a catalogue code, which a screen says by its name.
+_NAMED = ("application", "role", "purpose")
+
+
+def in_words(exc: DomainError, lang: str, catalogue: Catalogue | None = None) -> str:
+    """A refusal of the core as a sentence for a person: the catalogue's names, never a code such as
+    ``VLAIOInkom`` (the API's problem keeps the codes for programs)."""
+    if catalogue is not None:
+        params = dict(exc.params)
+        for key in _NAMED:
+            code = params.get(key)
+            if isinstance(code, str):
+                named = catalogue.applications.get(code) or catalogue.roles.get(code)
+                params[key] = named.name if named is not None else code
+        exc = type(exc)(exc.code, exc.field, **params)
+    return exc.message_en if lang == "en" else exc.message_nl
+
+
+def domain_errors(exc: DomainError, t: Texts, lang: str, default: str,
+                  catalogue: Catalogue | None = None, fields: tuple[str, ...] | None = None) -> dict[str, str]:
+    """A refusal of the core as a form error on its field, prefixed with the field's label; when the
+    page does not show that field (``fields``), on the page's ``default`` field instead."""
     field = FIELD_OF.get(exc.field or "", default)
-    message = exc.message_en if lang == "en" else exc.message_nl
+    if fields is not None and field not in fields:
+        field = default
+    message = in_words(exc, lang, catalogue)
     return {field: f"{t[LABEL_OF[field]]}: {message}" if field in LABEL_OF else message}

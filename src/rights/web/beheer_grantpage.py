@@ -26,7 +26,7 @@ from rights.domain.services import Services
 from rights.web import beheer_more_texts  # noqa: F401  (merges the texts)
 from rights.web import beheer_views as views
 from rights.web.beheer import FORM, _lang, _opt, _refused, _status, screen
-from rights.web.beheer_forms import parse_day, reason_errors, text_of
+from rights.web.beheer_forms import in_words, parse_day, reason_errors, text_of
 from rights.web.i18n import texts
 
 KINDS = ("grant_created", "grant_validity_changed", "grant_revoked")
@@ -104,7 +104,8 @@ class BeheerGrantScreen(Controller):
         return {"org": org, "grant": grant, "view": views.grant_view(services, grant), "holder": holder,
                 "role": role, "state": state_of(grant, now), "last_day": views.day(last),
                 "start": views.day(grant.valid_from),
-                "may_change": grant.revoked_at is None and admin.administers(role.application),
+                # The form only where change_validity() would look at new dates (its own preconditions).
+                "may_change": await services.grants.validity_refusal(caller, grant.id) is None,
                 "history": await history_rows(services, grant, changes)}
 
     @get("/", opt=_opt(Permission.GRANTS_READ))
@@ -140,6 +141,6 @@ class BeheerGrantScreen(Controller):
                     raise
                 status = _status(exc)
                 field = "reason" if exc.field == "reason" else "valid_until"
-                message = exc.message_en if lang == "en" else exc.message_nl
+                message = in_words(exc, lang, services.core.catalogue)
                 errors = {field: f"{t.f_reason if field == 'reason' else t.f_new_until}: {message}"}
         return screen(request, "beheer_grantpage.html", status=status, form=form, errors=errors, done=None, **ctx)

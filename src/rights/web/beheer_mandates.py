@@ -27,7 +27,7 @@ from rights.domain.services import Services
 from rights.web import beheer_more_texts  # noqa: F401  (merges the texts)
 from rights.web import beheer_views as views
 from rights.web.beheer import FORM, _lang, _opt, _refused, _status, screen
-from rights.web.beheer_forms import list_of, parse_day, reason_errors, text_of, until_of
+from rights.web.beheer_forms import in_words, list_of, parse_day, reason_errors, text_of, until_of
 from rights.web.i18n import Texts, texts
 
 DONE = ("proposed", "accepted", "revoked")
@@ -163,7 +163,7 @@ class BeheerMandateScreen(Controller):
                     raise
                 status = _status(exc)
                 field = _field(exc)
-                message = exc.message_en if lang == "en" else exc.message_nl
+                message = in_words(exc, lang, services.core.catalogue)
                 errors = {field: f"{t[LABEL_OF[field]]}: {message}"}
         return screen(request, "beheer_mandate_new.html", status=status, form=form, errors=errors, **ctx)
 

@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 from rights.api.permissions import Permission
 from rights.domain import identifiers as ids
 from rights.domain import lookup
+from rights.domain.commands import NewGrant
 from rights.domain.errors import DomainError, NotFound
 from rights.domain.model import Organisation
 from rights.domain.ports import Caller
@@ -36,7 +37,7 @@ from rights.domain.services.requests import (
 )
 from rights.web import beheer_views as views
 from rights.web.beheer import FORM, _lang, _opt, _refused, screen
-from rights.web.beheer_forms import _EMAIL, parse_day, text_of, until_of
+from rights.web.beheer_forms import _EMAIL, in_words, parse_day, text_of, until_of
 from rights.web.i18n import TEXTS, Texts, texts
 
 REQUEST_TEXTS: dict[str, tuple[str, str]] = {
@@ -55,8 +56,13 @@ REQUEST_TEXTS: dict[str, tuple[str, str]] = {
     "req_f_org": ("Organisatie", "Organisation"),
     "req_other_org": ("Andere organisatie kiezen", "Choose another organisation"),
     "req_f_right": ("Recht (toepassing, rol en maatregel)", "Right (application, role and measure)"),
-    "req_right_hint": ("Enkel de rechten die de catalogus voor dit type organisatie toelaat.",
-                       "Only the rights the catalogue allows for this type of organisation."),
+    "req_nothing": ("U hebt hier al elk recht dat u kunt aanvragen, of vroeg het al aan; niets anders is hier aan te vragen.",
+                    "You already hold, or have already requested, every right you can request here; there is "
+                    "nothing else to request."),
+    "req_cannot_approve": ("Goedkeuren kan nu niet; u kunt de aanvraag weigeren met een reden.",
+                           "Approving is not possible now; you can refuse the request with a reason."),
+    "req_right_hint": ("Enkel de rechten die u hier kunt aanvragen: niet wat u al hebt of al aanvroeg.",
+                       "Only the rights you can request here: not what you hold or asked for already."),
     "req_f_motivation": ("Motivering", "Motivation"),
     "req_motivation_hint": ("Waarom hebt u dit recht nodig? 10 tot 2000 tekens.",
                             "Why do you need this right? 10 to 2000 characters."),
@@ -140,8 +146,8 @@ LABEL_OF = {"organisation": "req_f_org", "right": "req_f_right", "motivation": "
             "contact_email": "req_f_email"}
 
 
-def _message(exc: DomainError, lang: str) -> str:
-    return exc.message_en if lang == "en" else exc.message_nl
+def _message(exc: DomainError, lang: str, services: Services | None = None) -> str:
+    return in_words(exc, lang, services.core.catalogue if services is not None else None)
 
 
 def _labelled(t: Texts, field: str, message: str) -> str:
@@ -163,6 +169,16 @@ def _right_options(services: Services, org: Organisation) -> dict[str, list[view
         for m in role.measures:
             out.setdefault(app, []).append(views.RightOption(role, m.code, m.name, m.historic))
     return dict(sorted(out.items()))
+
+
+async def _offered(services: Services, caller: Caller, org: Organisation) -> dict[str, list[views.RightOption]]:
+    """Of those, what the caller may request now, asked of submit()'s own rules (a preview that writes
+    nothing): not a right they hold, not one they asked for already, not one nobody here can decide."""
+    options = _right_options(services, org)
+    flat = [o for opts in options.values() for o in opts]
+    refusals = await services.requests.requestable(caller, org.id, [(o.role.code, o.measure) for o in flat])
+    keep = {o.value for o, refused in zip(flat, refusals, strict=True) if refused is None}
+    return {app: kept for app, opts in options.items() if (kept := [o for o in opts if o.value in keep])}
 
 
 def request_view(services: Services, e: RequestEntry) -> dict[str, Any]:
@@ -201,7 +217,7 @@ class RequestScreen(Controller):
             async with services.core.store.read() as tx:
                 me = await tx.get_person(caller.person_id) if caller.person_id else None
             form = {"right": "", "motivation": "", "contact_email": (me.email or "") if me else ""}
-        options = _right_options(services, org) if org is not None else {}
+        options = await _offered(services, caller, org) if org is not None else {}
         return screen(request, "beheer_request.html", status=status, q=q, org=org, form=form, errors=errors or {},
                       results=results, options=options)
 
@@ -257,7 +273,7 @@ class RequestScreen(Controller):
                 if exc.kind == "forbidden" and exc.field is None:
                     raise
                 field = FIELD_OF.get(exc.field or "", "right")
-                errors[field] = _labelled(t, field, _message(exc, lang))
+                errors[field] = _labelled(t, field, _message(exc, lang, services))
         return await self._form(request, services, caller, status=422, org=org, form=form, errors=errors)
 
     @get("/me/requests/{request_id:str}/sent", opt=_opt(Permission.RIGHTS_LIST))
@@ -286,7 +302,15 @@ class RequestScreen(Controller):
                        form: dict[str, str] | None = None) -> Template:
         org, _ = await views.my_administration(services, caller, org_id)
         request.session["acting_for"] = {"id": org.id, "name": org.name}
-        rows = [request_view(services, e) for e in await services.requests.pending(caller, org.id)]
+        entries = await services.requests.pending(caller, org.id)
+        # "Goedkeuren" only where the grant would be accepted now (the grant's own rules, as a preview);
+        # otherwise why not, in words, and refusing stays possible.
+        refusals = await services.grants.grantable(caller, [NewGrant(
+            person=e.request.person_id, organisation=org.id, role=e.request.role, measure=e.request.measure,
+            reason="") for e in entries])
+        lang = _lang(request)
+        rows = [request_view(services, e) | {"approve_refusal": None if exc is None else in_words(
+            exc, lang, services.core.catalogue)} for e, exc in zip(entries, refusals, strict=True)]
         return screen(request, "beheer_requests.html", status=status, org=org, rows=rows, done=done,
                       errors=errors or {}, form=form or {})
 
@@ -319,7 +343,7 @@ class RequestScreen(Controller):
                     raise
                 # A grant rule refused: the request stays pending and the administrator sees why.
                 field = until_field if exc.field in ("valid_until", "valid_from") else note_field
-                errors = {field: f"{_message(exc, lang)} {t.req_still_pending}"}
+                errors = {field: f"{_message(exc, lang, services)} {t.req_still_pending}"}
         return await self._pending(request, services, caller, org_id, status=422, errors=errors, form=form)
 
     async def _refusal(self, request: Request, services: Services, caller: Caller, org_id: str, request_id: str,
@@ -353,7 +377,7 @@ class RequestScreen(Controller):
             except DomainError as exc:
                 if exc.kind in ("forbidden", "not_found"):
                     raise
-                errors = {"reason": _message(exc, lang)}
+                errors = {"reason": _message(exc, lang, services)}
         return await self._refusal(request, services, caller, org_id, request_id, status=422, errors=errors,
                                    reason=reason)
 

@@ -109,6 +109,10 @@ BEHEER_TEXTS: dict[str, tuple[str, str]] = {
     "back_home": ("Terug naar mijn organisaties", "Back to my organisations"),
     "errors_title": ("Verbeter de volgende fouten:", "Please correct the following:"),
     "err_person": ("Persoon: kies een medewerker uit de lijst.", "Person: choose a staff member from the list."),
+    "grant_nothing": ("Deze persoon kan van u nu geen ander recht krijgen: ze heeft al elk recht dat u kunt "
+                      "toekennen, of een regel laat het niet toe.",
+                      "This person cannot get another right from you now: they already hold every right you can "
+                      "grant, or a rule does not allow it."),
     "err_right": ("Recht: kies een recht uit de lijst.", "Right: choose a right from the list."),
     "err_date": (
         "Geldig tot en met: vul een datum in als dd/mm/jjjj (bv. 31/12/2027) of laat het veld leeg.",

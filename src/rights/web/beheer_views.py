@@ -122,9 +122,13 @@ async def people_page(services: Services, caller: Caller, org_id: str, page: int
         people = [(w, p) for w, p in people if filters.keeps(p, by_person.get(p.id, []))]
     pages = max(1, -(-len(people) // PAGE_SIZE))
     page = min(max(page, 1), pages)
+    shown = people[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    # "Intrekken" only where the revocation's own rule would accept it (a preview; nothing is written).
+    revocable = await services.grants.revocable(caller, [g for _, p in shown for g in by_person.get(p.id, [])])
     rows = [{"person": p, "user_type": w.user_type.value, "masked": identifiers.mask_national_number(p.national_number),
-             "grants": [grant_view(services, g) for g in sorted(by_person.get(p.id, []), key=lambda g: g.role)]}
-            for w, p in people[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]]
+             "grants": [grant_view(services, g) | {"may_revoke": g.id in revocable}
+                        for g in sorted(by_person.get(p.id, []), key=lambda g: g.role)]}
+            for w, p in shown]
     return {"rows": rows, "page": page, "pages": pages, "people": [p for _, p in people]}
 
 

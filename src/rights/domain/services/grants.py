@@ -7,14 +7,16 @@ appends to the change log, which is the grant's history.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 import msgspec
 
 from rights.domain import rules
+from rights.domain.catalogue import Role
 from rights.domain.commands import UNSET, NewGrant, Revocation, ValidityChange
-from rights.domain.errors import Conflict, Forbidden, NotFound
-from rights.domain.model import Change, Grant, Organisation, SuccessionStatus
+from rights.domain.errors import Conflict, DomainError, Forbidden, NotFound
+from rights.domain.model import Administrator, Change, Grant, Organisation, SuccessionStatus
 from rights.domain.ports import Caller, Tx
 from rights.domain.services.base import (
     Core,
@@ -58,16 +60,63 @@ class GrantService:
     def __init__(self, core: Core) -> None:
         self.core = core
 
-    async def _grant_in_scope(self, tx: Tx, caller: Caller, grant_id: str) -> tuple[Grant, Organisation]:
-        """The grant, if the caller administers its application in its organisation (or is platform staff)."""
+    async def _revocable_in(self, tx: Tx, caller: Caller, grant_id: str) -> Grant:
+        """The grant, if the caller may revoke it now (the one rule path of the revoke page and the write)."""
         grant = await tx.get_grant(grant_id)
         if grant is None:
             raise NotFound("unknown_grant", "grant")
-        org = await resolve_organisation(tx, grant.organisation_id)
-        if not caller.platform_admin:
-            role = self.core.catalogue.role(grant.role)
-            rules.ensure_administers(await tx.administrators(org.id), caller.person_id, role.application)
-        return grant, org
+        await resolve_organisation(tx, grant.organisation_id)
+        rules.ensure_may_revoke(
+            admins=await tx.administrators(grant.organisation_id), actor_person_id=caller.person_id,
+            platform_admin=caller.platform_admin, application=self.core.catalogue.role(grant.role).application,
+            revoked=grant.revoked_at is not None,
+        )
+        return grant
+
+    async def preview_revoke(self, caller: Caller, grant_id: str) -> Grant:
+        """What revoke() would refuse, asked before a screen offers it: reads only, writes nothing."""
+        async with self.core.store.read() as tx:
+            return await self._revocable_in(tx, caller, grant_id)
+
+    async def revocable(self, caller: Caller, grants: Iterable[Grant]) -> set[str]:
+        """The ids among ``grants`` the caller may revoke now, by the same rule revoke() applies."""
+        out: set[str] = set()
+        admins: dict[str, list[Administrator]] = {}
+        async with self.core.store.read() as tx:
+            for g in grants:
+                if g.organisation_id not in admins:
+                    admins[g.organisation_id] = await tx.administrators(g.organisation_id)
+                role = self.core.catalogue.roles.get(g.role)
+                if role is None:
+                    continue
+                try:
+                    rules.ensure_may_revoke(
+                        admins=admins[g.organisation_id], actor_person_id=caller.person_id,
+                        platform_admin=caller.platform_admin, application=role.application,
+                        revoked=g.revoked_at is not None,
+                    )
+                except DomainError:
+                    continue
+                out.add(g.id)
+        return out
+
+    async def preview_grant(self, caller: Caller, cmd: NewGrant) -> Grant:
+        """The grant grant() would make, or its refusal, by the same rules: reads only, writes nothing."""
+        async with self.core.store.read() as tx:
+            return await self._new_grant(tx, caller, cmd)
+
+    async def grantable(self, caller: Caller, cmds: Sequence[NewGrant]) -> list[DomainError | None]:
+        """Per command, None when grant() would accept it now, else its refusal (one read, nothing written)."""
+        out: list[DomainError | None] = []
+        async with self.core.store.read() as tx:
+            for cmd in cmds:
+                try:
+                    await self._new_grant(tx, caller, cmd)
+                except DomainError as exc:
+                    out.append(exc)
+                else:
+                    out.append(None)
+        return out
 
     async def grant(self, caller: Caller, cmd: NewGrant) -> Written[Grant]:
         async with self.core.store.write() as tx:
@@ -77,6 +126,17 @@ class GrantService:
 
     async def grant_in(self, tx: Tx, caller: Caller, cmd: NewGrant) -> tuple[Grant, int]:
         """The grant inside the caller's write transaction (an approved access request commits with it)."""
+        grant = await self._new_grant(tx, caller, cmd)
+        await tx.add_grant(grant)
+        rev = await record(
+            self.core, tx, caller, kind="grant_created", entity="grant", entity_id=grant.id,
+            data=to_data(grant), organisation_id=grant.organisation_id,
+        )
+        return grant, rev
+
+    async def _new_grant(self, tx: Tx, caller: Caller, cmd: NewGrant) -> Grant:
+        """Every rule a new grant must pass, asked of the facts in ``tx``; the grant it would be. The write
+        (grant_in) and the screens' preview (preview_grant, grantable) both come through here."""
         role = self.core.catalogue.role(cmd.role)
         now = self.core.now()
         valid_from = _utc(cmd.valid_from, "valid_from") if cmd.valid_from else now
@@ -102,44 +162,51 @@ class GrantService:
         existing = await tx.grants(person_id=holder.id, organisation_id=org.id, role=role.code, measure=cmd.measure)
         if any(g.revoked_at is None and g.valid_until > valid_from and g.valid_from < valid_until for g in existing):
             raise Conflict("grant_already_exists", "role")
-        grant = Grant(
+        return Grant(
             id=new_id("gr_"), person_id=holder.id, organisation_id=org.id, role=role.code,
             measure=cmd.measure or None, valid_from=valid_from, valid_until=valid_until,
             granted_by=caller.person_id or caller.subject, granted_at=now, reason=cmd.reason,
         )
-        await tx.add_grant(grant)
-        rev = await record(
-            self.core, tx, caller, kind="grant_created", entity="grant", entity_id=grant.id,
-            data=to_data(grant), organisation_id=org.id,
-        )
-        return grant, rev
 
     async def revoke(self, caller: Caller, grant_id: str, cmd: Revocation) -> Written[Grant]:
         async with self.core.store.write() as tx:
-            grant, org = await self._grant_in_scope(tx, caller, grant_id)
-            if grant.revoked_at is not None:
-                raise Conflict("already_revoked", "grant")
+            grant = await self._revocable_in(tx, caller, grant_id)
             if cmd.expected_version is not None and cmd.expected_version != grant.version:
                 raise Conflict("version_conflict", "expected_version", actual=grant.version)
             revoked, rev = await revoke_in(self.core, tx, caller, grant, cmd.reason)
         await self.core.committed(rev)
         return Written(revoked, rev)
 
+    async def _changeable_in(self, tx: Tx, caller: Caller, grant_id: str, now: datetime) -> tuple[Grant, Organisation, Role]:
+        """The grant, if its validity may be changed at all now (before the new dates are looked at)."""
+        grant = await tx.get_grant(grant_id)
+        if grant is None:
+            raise NotFound("unknown_grant", "grant")
+        org = await resolve_organisation(tx, grant.organisation_id)
+        role = self.core.catalogue.role(grant.role)
+        # Changing validity is granting anew: only the organisation's local administrators, within their
+        # applications (platform staff do not grant, so they do not extend either).
+        rules.ensure_administers(await tx.administrators(org.id), caller.person_id, role.application)
+        if grant.revoked_at is not None:
+            raise Conflict("already_revoked", "grant")
+        if grant.valid_until <= now:
+            raise Conflict("grant_ended", "grant")  # an ended grant is not revived: that is a new grant
+        return grant, org, role
+
+    async def validity_refusal(self, caller: Caller, grant_id: str) -> DomainError | None:
+        """None when change_validity() would look at new dates for this grant now, else its refusal
+        (a preview for the grant page's form; nothing is written)."""
+        async with self.core.store.read() as tx:
+            try:
+                await self._changeable_in(tx, caller, grant_id, self.core.now())
+            except DomainError as exc:
+                return exc
+        return None
+
     async def change_validity(self, caller: Caller, grant_id: str, cmd: ValidityChange) -> Written[Grant]:
         role_now = self.core.now()
         async with self.core.store.write() as tx:
-            grant = await tx.get_grant(grant_id)
-            if grant is None:
-                raise NotFound("unknown_grant", "grant")
-            org = await resolve_organisation(tx, grant.organisation_id)
-            role = self.core.catalogue.role(grant.role)
-            # Changing validity is granting anew: only the organisation's local administrators, within their
-            # applications (platform staff do not grant, so they do not extend either).
-            rules.ensure_administers(await tx.administrators(org.id), caller.person_id, role.application)
-            if grant.revoked_at is not None:
-                raise Conflict("already_revoked", "grant")
-            if grant.valid_until <= role_now:
-                raise Conflict("grant_ended", "grant")  # an ended grant is not revived: that is a new grant
+            grant, org, role = await self._changeable_in(tx, caller, grant_id, role_now)
             if cmd.expected_version is not None and cmd.expected_version != grant.version:
                 raise Conflict("version_conflict", "expected_version", actual=grant.version)
             valid_from = _utc(cmd.valid_from, "valid_from") if cmd.valid_from else grant.valid_from

@@ -21,6 +21,7 @@ from rights.domain.services.base import (
     resolve_organisation,
     to_data,
 )
+from rights.domain.services.org_audit import NEWEST, AuditPage, organisation_audit
 
 _NORMALISERS = {
     "enterprise_number": ids.normalise_enterprise_number,
@@ -61,6 +62,10 @@ def normalise_identifiers(raw: IdentifiersInput, kept_nis_code: str | None = Non
 class OrganisationService:
     def __init__(self, core: Core) -> None:
         self.core = core
+
+    async def audit_page(self, caller: Caller, org_ref: str, before: int = NEWEST, name: str = "") -> AuditPage:
+        """Who changed what in the organisation, newest first, for its administrators (org_audit.py)."""
+        return await organisation_audit(self.core, caller, org_ref, before, name=name)
 
     def _check_required(self, org_type: OrgType, identifiers: OrgIdentifiers) -> None:
         for kind in self.core.catalogue.org_type(org_type).required_identifiers:

@@ -43,6 +43,7 @@ from rights.domain.services.base import (
     same_name,
     to_data,
 )
+from rights.domain.services.person_file import PersonFile, person_file
 
 
 class AdministratorEntry(msgspec.Struct, frozen=True):
@@ -290,6 +291,27 @@ class PeopleService:
             )
         await self.core.committed(rev)
         return Written(removed, rev)
+
+    async def person_file(self, caller: Caller, org_ref: str, person_id: str) -> PersonFile:
+        """One person in one organisation, for its administrators (services/person_file.py); audited."""
+        return await person_file(self.core, caller, org_ref, person_id)
+
+    async def removal_refusals(self, caller: Caller, org_ref: str) -> dict[str, DomainError | None]:
+        """Per active administrator (by person id), None when remove() would accept removing them now,
+        else its refusal: the same rule, asked before a screen offers "Verwijderen" (nothing is written)."""
+        out: dict[str, DomainError | None] = {}
+        async with self.core.store.read() as tx:
+            org = await resolve_organisation(tx, org_ref)
+            admins = await tx.administrators(org.id)
+            for target in (a for a in admins if a.active):
+                try:
+                    rules.ensure_may_remove(actor_person_id=caller.person_id, platform_admin=caller.platform_admin,
+                                            admins=admins, target=target)
+                except DomainError as exc:
+                    out[target.person_id] = exc
+                else:
+                    out[target.person_id] = None
+        return out
 
     async def update_contact(
         self, caller: Caller, org_ref: str, person_ref: str, patch: ContactPatch

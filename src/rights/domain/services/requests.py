@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
@@ -25,8 +26,8 @@ from rights.domain import notifications as texts
 from rights.domain import rules
 from rights.domain.catalogue import Role
 from rights.domain.commands import Command, NewGrant, Reason, Ref
-from rights.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from rights.domain.model import AccessRequest, Organisation, Person, RequestStatus
+from rights.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from rights.domain.model import AccessRequest, Administrator, Organisation, Person, RequestStatus
 from rights.domain.notifications import Notice, Notifier, NullNotifier
 from rights.domain.ports import Caller, PrincipalKind, Tx
 from rights.domain.services.base import Core, Written, audit_read, new_id, record, resolve_organisation
@@ -138,17 +139,7 @@ class RequestService:
             person = await tx.get_person(caller.person_id)
             if person is None:
                 raise NotFound("unknown_person", "person")
-            ensure_requestable(role, measure, org, person)
-            deciders = [a for a in await tx.administrators(org.id) if a.active and a.administers(role.application)]
-            if not deciders:
-                raise Conflict("request_no_administrator", "organisation")
-            mine = await tx.access_requests(person_id=person.id, organisation_id=org.id,
-                                            status=RequestStatus.PENDING.value)
-            if any(r.role == role.code and r.measure == measure for r in mine):
-                raise Conflict("request_already_pending", "role")
-            held = await tx.grants(person_id=person.id, organisation_id=org.id, role=role.code, measure=measure)
-            if any(g.active_at(now) for g in held):
-                raise Conflict("grant_already_exists", "role")
+            deciders = await self._requestable_in(tx, role, measure, org, person, now)
             req = AccessRequest(
                 id=new_id("req_"), person_id=person.id, organisation_id=org.id, role=role.code, measure=measure,
                 motivation=motivation, contact_email=email, created_at=now,
@@ -169,6 +160,46 @@ class RequestService:
         if queued:
             self.notifier.wake()
         return Written(Submitted(request=req, notified=queued), rev)
+
+    async def _requestable_in(self, tx: Tx, role: Role, measure: str | None, org: Organisation, person: Person,
+                              now: datetime) -> list[Administrator]:
+        """Every rule a request must pass, asked of the facts in ``tx``; the administrators who would decide
+        it. submit() and the request form's preview (requestable) both come through here."""
+        ensure_requestable(role, measure, org, person)
+        deciders = [a for a in await tx.administrators(org.id) if a.active and a.administers(role.application)]
+        if not deciders:
+            raise Conflict("request_no_administrator", "organisation")
+        mine = await tx.access_requests(person_id=person.id, organisation_id=org.id,
+                                        status=RequestStatus.PENDING.value)
+        if any(r.role == role.code and r.measure == measure for r in mine):
+            raise Conflict("request_already_pending", "role")
+        held = await tx.grants(person_id=person.id, organisation_id=org.id, role=role.code, measure=measure)
+        if any(g.active_at(now) for g in held):
+            raise Conflict("grant_already_exists", "role")
+        return deciders
+
+    async def requestable(self, caller: Caller, org_id: str,
+                          rights: Sequence[tuple[str, str | None]]) -> list[DomainError | None]:
+        """Per (role, measure), None when submit() would accept it from the caller now, else its refusal:
+        the request form offers only what it would accept (reads only, writes nothing)."""
+        if caller.kind is not PrincipalKind.PERSON or caller.person_id is None:
+            raise Forbidden("request_only_by_person")
+        now = self.core.now()
+        out: list[DomainError | None] = []
+        async with self.core.store.read() as tx:
+            org = await resolve_organisation(tx, org_id)
+            person = await tx.get_person(caller.person_id)
+            if person is None:
+                raise NotFound("unknown_person", "person")
+            for role_code, measure in rights:
+                try:
+                    await self._requestable_in(tx, self.core.catalogue.role(role_code), measure or None, org,
+                                               person, now)
+                except DomainError as exc:
+                    out.append(exc)
+                else:
+                    out.append(None)
+        return out
 
     async def mine(self, caller: Caller) -> list[RequestEntry]:
         """The caller's own requests, newest first, with their outcome."""
