@@ -198,15 +198,15 @@ def policy_test(directory: Path | None) -> None:
 @main.command()
 @click.option("--host", default=None)
 @click.option("--port", default=None, type=int)
-def serve(host: str | None, port: int | None) -> None:
+@click.option("--workers", default=None, type=click.IntRange(0, 256),
+              help="server processes (default: RIGHTS_WORKERS; 0 or unset: one per core)")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Run the HTTP service. In development: create, migrate and seed the database, print demo tokens."""
-    import uvicorn
-
-    from rights.api.app import create_app
+    from rights.api.server import run_server
     from rights.logging import configure_logging
     from rights.storage.migrate import upgrade_sync
 
-    settings = _settings(host=host, port=port)
+    settings = _settings(host=host, port=port, workers=workers)
     configure_logging(settings.log_level, settings.log_format)
     if not settings.production:
         from rights.api.tokens import ensure_dev_key
@@ -218,15 +218,17 @@ def serve(host: str | None, port: int | None) -> None:
         counts = asyncio.run(_seed(settings, only_if_empty=True))
         if counts:
             click.echo("loaded demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    if not settings.production:
-        _print_welcome(settings)
     from rights.directory.available import LdapMissing
 
     try:
-        app = create_app(settings)
+        from rights.api.app import create_app
+
+        create_app(settings)  # refuse to start here, with one clear sentence, rather than in every worker
     except LdapMissing as exc:
         raise click.ClickException(str(exc)) from None
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    if not settings.production:
+        _print_welcome(settings)
+    run_server(settings, overrides={"host": host, "port": port, "workers": workers})
 
 
 def _print_welcome(settings: Settings) -> None:

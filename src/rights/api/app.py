@@ -70,7 +70,8 @@ def create_app(
         from rights.policies import default_policies_dir, load_catalogue
 
         catalogue = load_catalogue(settings.policies_dir or default_policies_dir())
-    keeper = IndexKeeper(store, catalogue, poll_interval=settings.index_poll_seconds)
+    keeper = IndexKeeper(store, catalogue, poll_interval=settings.index_poll_seconds,
+                         snapshot=settings.index_snapshot)
     services = build_services(store, catalogue, clock, keeper=keeper)
     from rights.web import create_web  # the screens, exports and outbox worker (docs/helpline.md)
 
