@@ -10,11 +10,18 @@ travel to the workers as the variables they stand for. Each worker builds (or re
 from __future__ import annotations
 
 import os
+import signal
+import sys
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from rights.settings import Settings
 
-FACTORY = "rights.api.asgi:create"
+if TYPE_CHECKING:
+    from litestar import Litestar
+
+FACTORY = "rights.api.server:worker_app"
+_PR_SET_PDEATHSIG = 1
 _VARIABLES = {"host": "RIGHTS_HOST", "port": "RIGHTS_PORT", "workers": "RIGHTS_WORKERS"}
 # granian's own lines go through our logging pipeline (stderr, JSON off a terminal) instead of stdout;
 # its access log stays off: our middleware logs each request once, scrubbed.
@@ -36,6 +43,21 @@ def worker_count(settings: Settings) -> int:
         return len(os.sched_getaffinity(0)) or 1
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def worker_app() -> Litestar:
+    """The app of one worker: `rights.api.asgi:create`, in a process that ends when `rights serve` does.
+
+    A SIGKILLed `rights serve` (an OOM kill, a test's crash) would otherwise leave its workers serving
+    the port with nobody to stop them: Linux sends each worker SIGTERM when its parent dies.
+    """
+    if sys.platform == "linux":
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    from rights.api.asgi import create
+
+    return create()
 
 
 def run_server(settings: Settings, overrides: Mapping[str, object] | None = None) -> None:
