@@ -188,3 +188,31 @@ async def test_a_snapshot_of_another_catalogue_is_rebuilt(store_url: str, tmp_pa
         assert keeper.started_from == "catalogue"
     finally:
         await store.close()
+
+
+def test_rights_index_snapshot_writes_one_the_next_start_uses(sqlite_url: str, tmp_path: Path) -> None:
+    import asyncio
+
+    from click.testing import CliRunner
+
+    from rights.cli import main
+
+    async def seed() -> None:
+        await (await seeded(sqlite_url)).close()
+
+    async def start() -> str | None:
+        store = create_store(sqlite_url)
+        try:
+            return (await started(store, path)).started_from
+        finally:
+            await store.close()
+
+    path = tmp_path / "index.snapshot"
+    asyncio.run(seed())
+    env = {"RIGHTS_DATABASE_URL": sqlite_url, "RIGHTS_DATA_DIR": str(tmp_path), "RIGHTS_INDEX_SNAPSHOT": str(path)}
+    result = CliRunner(env=env).invoke(main, ["index", "snapshot"])
+    assert result.exit_code == 0, result.output
+    assert f"written to {path}" in result.output
+    assert asyncio.run(start()) == "snapshot"
+    refused = CliRunner(env={**env, "RIGHTS_INDEX_SNAPSHOT": ""}).invoke(main, ["index", "snapshot"])
+    assert refused.exit_code != 0 and "RIGHTS_INDEX_SNAPSHOT is not set" in refused.output
