@@ -79,58 +79,39 @@ class IndexKeeper:
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            await self._fill(index)
+            header = await self._fill(index)
         finally:
             if gc_was_enabled:
                 gc.enable()
         self.index = index
         self.built_in = time.perf_counter() - started
+        if header is not None and self.snapshot is not None:
+            with contextlib.suppress(OSError):  # a snapshot is an optimisation: the index stands without it
+                snap.write(self.snapshot, header, index)
 
-    async def _fill(self, index: DecisionIndex) -> None:
+    async def _fill(self, index: DecisionIndex) -> snap.Header | None:
+        """Fill ``index`` from one read snapshot; the snapshot file's header for it (if one is wanted)."""
         async with self.store.read() as tx:
             index.revision = await tx.latest_revision()
-            writer = await self._snapshot_writer(tx, index.revision)
-            put = writer.add if writer is not None else (lambda _: None)
-            try:
-                async for org in tx.stream_organisations():
-                    index.put_organisation(org)
-                    put(org)
-                async for person in tx.stream_persons():
-                    index.put_person(person)
-                    put(person)
-                async for relation in tx.stream_work_relations():
-                    index.put_work_relation(relation)
-                    put(relation)
-                async for grant in tx.stream_grants():
-                    index.put_grant(grant)
-                    put(grant)
-                async for mandate in tx.stream_mandates():
-                    index.put_mandate(mandate)
-                    put(mandate)
-                async for succession in tx.stream_successions():
-                    index.put_succession(succession)
-                    put(succession)
-            except BaseException:
-                if writer is not None:
-                    writer.abort()
-                raise
-        if writer is not None:
-            try:
-                writer.close()
-            except OSError:
-                writer.abort()  # a snapshot is an optimisation: the index stands without it
-
-    async def _snapshot_writer(self, tx: Tx, revision: int) -> snap.Writer | None:
-        """A writer for the snapshot of what this build reads (same snapshot, same revision), if wanted."""
-        if self.snapshot is None or revision == 0:
-            return None
-        header = snap.Header(format=snap.FORMAT, database=await tx.change_hash(1) or "", revision=revision,
-                             revision_hash=await tx.change_hash(revision) or "",
-                             catalogue=snap.catalogue_hash(self.catalogue))
-        try:
-            return snap.Writer(self.snapshot, header)
-        except OSError:
-            return None
+            header = None
+            if self.snapshot is not None and index.revision > 0:
+                header = snap.Header(format=snap.FORMAT, layout=snap.LAYOUT, database=await tx.change_hash(1) or "",
+                                     revision=index.revision,
+                                     revision_hash=await tx.change_hash(index.revision) or "",
+                                     catalogue=snap.catalogue_hash(self.catalogue))
+            async for org in tx.stream_organisations():
+                index.put_organisation(org)
+            async for person in tx.stream_persons():
+                index.put_person(person)
+            async for relation in tx.stream_work_relations():
+                index.put_work_relation(relation)
+            async for grant in tx.stream_grants():
+                index.put_grant(grant)
+            async for mandate in tx.stream_mandates():
+                index.put_mandate(mandate)
+            async for succession in tx.stream_successions():
+                index.put_succession(succession)
+        return header
 
     async def restore(self) -> bool:
         """Fill the index from the snapshot file and catch it up from the change log (True), or say why
@@ -155,22 +136,16 @@ class IndexKeeper:
         if reason is not None:
             self.started_from = reason
             return False
-        index = DecisionIndex(self.catalogue)
-        puts = {snap.Organisation: index.put_organisation, snap.Person: index.put_person,
-                snap.WorkRelation: index.put_work_relation, snap.Grant: index.put_grant,
-                snap.Mandate: index.put_mandate, snap.Succession: index.put_succession}
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            for entity in snap.entities(self.snapshot):  # the checksum is verified before the first one
-                puts[type(entity)](entity)
+            index = snap.load(self.snapshot, header, self.catalogue)  # the checksum is verified first
         except snap.SnapshotError:
             self.started_from = "corrupt"
             return False
         finally:
             if gc_was_enabled:
                 gc.enable()
-        index.revision = header.revision
         self.index = index
         await self.catch_up()
         self.started_from = "snapshot"

@@ -1,15 +1,16 @@
-"""A snapshot of what the decision index is built from, so a restarted process is ready in seconds.
+"""A snapshot of the decision index, so a restarted process is ready in seconds rather than minutes.
 
-The file holds the entities the index reads at start-up (organisations, persons, work relations,
-grants, mandates, applied successions) as they stood at one revision, encoded with msgspec's MessagePack
-into typed Structs: decoding builds only those Structs, never arbitrary objects (no pickle). The
-index is filled from them exactly as from the store's streams, then caught up from the change log.
+The file holds the index's own parts (its id lists, look-up dicts and the grants' parallel arrays) as
+they stood at one revision, each encoded with msgspec's MessagePack into a declared type (``PARTS``):
+decoding builds only str, int, float, bytes, lists, dicts and the index's own Structs, never arbitrary
+objects (no pickle). The look-ups derived from the id lists and everything derived from the catalogue
+are rebuilt, not stored. After loading, the keeper catches the index up from the change log.
 
-Layout: ``MAGIC``, a length-prefixed :class:`Header`, frames (one byte kind, four bytes length, a list of
-one kind of entity), and an end frame carrying the SHA-256 of every byte before it. A snapshot is used
-only when its header names this database's history (the hash of its first change and of the change at
-the snapshot's revision), this catalogue and a revision the database has reached, and its checksum
-holds; anything else is a reason to build from the store instead (:func:`why_not`).
+Layout: ``MAGIC``, a length-prefixed :class:`Header`, one frame per part (one byte: the part's place
+in ``PARTS``, eight bytes length, the encoded part) and an end frame carrying the SHA-256 of every byte
+before it. A snapshot is used only when its header names this database's history (the hash of its first
+change and of the change at the snapshot's revision), this catalogue and this machine's array layout,
+and its checksum holds; anything else is a reason to build from the store instead (:func:`why_not`).
 """
 
 from __future__ import annotations
@@ -18,24 +19,45 @@ import hashlib
 import mmap
 import os
 import struct
-from collections.abc import Iterator
+import sys
+from array import array
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from rights.domain.catalogue import Catalogue
-from rights.domain.model import Grant, Mandate, Organisation, Person, Succession, WorkRelation
+from rights.domain.index import DecisionIndex, _Mandate
 
 MAGIC = b"rights-index-snapshot\n"
-FORMAT = 1
-_FRAME = struct.Struct(">BI")
+FORMAT = 2
+_FRAME = struct.Struct(">BQ")
 _END = 0
-# frame kinds, in the order the index is filled (as IndexKeeper._fill does)
-KINDS: dict[int, type] = {1: Organisation, 2: Person, 3: WorkRelation, 4: Grant, 5: Mandate, 6: Succession}
-_KIND_OF = {cls: kind for kind, cls in KINDS.items()}
-_DECODERS = {kind: msgspec.msgpack.Decoder(list[cls]) for kind, cls in KINDS.items()}
-_CHUNK = 20_000
+_ARRAYS = {"_g_from": "d", "_g_until": "d", "_g_revoked": "d", "_g_person": "q", "_g_org": "q", "_g_rm": "l"}
+# Every part of a DecisionIndex the snapshot stores, with the type it is decoded into.
+PARTS: dict[str, Any] = {
+    "_p_ids": list[str],
+    "_p_frozen": bytearray,
+    "_nn": dict[str, int],
+    "_o_ids": list[str],
+    "_o_status": bytearray,
+    "_o_ident": dict[str, int],
+    "_o_idents": list[tuple[str, ...]],
+    "_g_ids": list[str],
+    **dict.fromkeys(_ARRAYS, bytes),
+    "_by_key": dict[int, int | list[int]],
+    "_by_person": dict[int, list[int]],
+    "_by_org": dict[int, list[int]],
+    "_relations": dict[int, list[tuple[float, float, str]]],
+    "_mandates": dict[int, dict[str, _Mandate]],
+    "_mandators_of": dict[int, set[int]],
+    "succeeded": dict[int, tuple[float, tuple[int, ...]]],
+}
+# Rebuilt on load: from the catalogue, from the id lists, or from the header.
+DERIVED = frozenset({"catalogue", "_rm_ix", "_rm", "_rm_needs_wr", "_executor", "_p_ix", "_o_ix", "revision"})
+_NAMES = list(PARTS)
+_DECODERS = [msgspec.msgpack.Decoder(PARTS[name]) for name in _NAMES]
+LAYOUT = f"{sys.byteorder}:" + ",".join(f"{c}{array(c).itemsize}" for c in sorted(set(_ARRAYS.values())))
 
 
 class SnapshotError(Exception):
@@ -44,10 +66,11 @@ class SnapshotError(Exception):
 
 class Header(msgspec.Struct, frozen=True, kw_only=True):
     format: int
+    layout: str  # byte order and item sizes of the stored arrays
     database: str  # hash of the change log's first entry: which database's history this is
-    revision: int  # the change log position the entities stand at
+    revision: int  # the change log position the index stands at
     revision_hash: str  # hash of the change at ``revision``: the same history up to there
-    catalogue: str  # catalogue_hash() of the catalogue the snapshot was written with
+    catalogue: str  # catalogue_hash() of the catalogue the index was built with
 
 
 def catalogue_hash(catalogue: Catalogue) -> str:
@@ -56,49 +79,33 @@ def catalogue_hash(catalogue: Catalogue) -> str:
     return hashlib.sha256(msgspec.json.encode(parts, order="sorted")).hexdigest()
 
 
-class Writer:
-    """Streams entities into ``path`` (through a temporary file, replaced at the end: all or nothing)."""
+def write(path: Path, header: Header, index: DecisionIndex) -> None:
+    """Write ``index`` under ``header`` through a temporary file, renamed at the end: all or nothing."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    encoder = msgspec.msgpack.Encoder()
+    sha = hashlib.sha256()
+    try:
+        with tmp.open("wb") as f:
+            def put(data: bytes) -> None:
+                sha.update(data)
+                f.write(data)
 
-    def __init__(self, path: Path, header: Header) -> None:
-        self.path = path
-        self._tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = self._tmp.open("wb")
-        self._sha = hashlib.sha256()
-        self._encoder = msgspec.msgpack.Encoder()
-        self._pending: dict[int, list[Any]] = {}
-        head = self._encoder.encode(header)
-        self._write(MAGIC + struct.pack(">I", len(head)) + head)
-
-    def _write(self, data: bytes) -> None:
-        self._sha.update(data)
-        self._file.write(data)
-
-    def add(self, entity: Any) -> None:
-        kind = _KIND_OF[type(entity)]
-        pending = self._pending.setdefault(kind, [])
-        pending.append(entity)
-        if len(pending) >= _CHUNK:
-            self._flush(kind)
-
-    def _flush(self, kind: int) -> None:
-        if items := self._pending.pop(kind, None):
-            body = self._encoder.encode(items)
-            self._write(_FRAME.pack(kind, len(body)) + body)
-
-    def close(self) -> None:
-        for kind in list(self._pending):
-            self._flush(kind)
-        digest = self._sha.digest()
-        self._file.write(_FRAME.pack(_END, len(digest)) + digest)
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        os.replace(self._tmp, self.path)
-
-    def abort(self) -> None:
-        self._file.close()
-        self._tmp.unlink(missing_ok=True)
+            head = encoder.encode(header)
+            put(MAGIC + struct.pack(">I", len(head)) + head)
+            for kind, name in enumerate(_NAMES, start=1):
+                value = getattr(index, name)
+                body = encoder.encode(value.tobytes() if name in _ARRAYS else value)
+                put(_FRAME.pack(kind, len(body)))
+                put(body)
+            digest = sha.digest()
+            f.write(_FRAME.pack(_END, len(digest)) + digest)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def read_header(path: Path) -> Header:
@@ -110,8 +117,8 @@ def read_header(path: Path) -> Header:
             header = msgspec.msgpack.decode(f.read(size), type=Header)
     except (OSError, struct.error, msgspec.DecodeError) as exc:
         raise SnapshotError(f"unreadable header: {type(exc).__name__}") from None
-    if header.format != FORMAT:
-        raise SnapshotError(f"format {header.format}, expected {FORMAT}")
+    if header.format != FORMAT or header.layout != LAYOUT:
+        raise SnapshotError(f"format {header.format} {header.layout}, expected {FORMAT} {LAYOUT}")
     return header
 
 
@@ -128,20 +135,38 @@ def why_not(header: Header, *, database: str | None, revision_hash: str | None, 
     return None
 
 
-def entities(path: Path) -> Iterator[Any]:
-    """Every entity in the file, in frame order, after the whole file's checksum has been verified."""
+def load(path: Path, header: Header, catalogue: Catalogue) -> DecisionIndex:
+    """The index stored in ``path``, after the whole file's checksum has been verified."""
     try:
         with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
             view = memoryview(mm)
             try:
-                yield from _frames(view)
+                parts = _parts(view)
             finally:
                 view.release()
     except (OSError, ValueError) as exc:
         raise SnapshotError(f"unreadable: {type(exc).__name__}") from None
+    index = DecisionIndex(catalogue)
+    for name, value in parts.items():
+        if name in _ARRAYS:
+            stored = array(_ARRAYS[name])
+            try:
+                stored.frombytes(value)
+            except ValueError:  # not a whole number of items
+                raise SnapshotError("inconsistent parts") from None
+            value = stored
+        setattr(index, name, value)
+    lengths = {len(getattr(index, n)) for n in ("_g_ids", *_ARRAYS)}
+    if len(lengths) != 1 or len(index._p_ids) != len(index._p_frozen) or not (
+            len(index._o_ids) == len(index._o_status) == len(index._o_idents)):
+        raise SnapshotError("inconsistent parts")
+    index._p_ix = {pid: i for i, pid in enumerate(index._p_ids)}
+    index._o_ix = {oid: i for i, oid in enumerate(index._o_ids)}
+    index.revision = header.revision
+    return index
 
 
-def _frames(view: memoryview) -> Iterator[Any]:
+def _parts(view: memoryview) -> dict[str, Any]:
     if bytes(view[:len(MAGIC)]) != MAGIC:
         raise SnapshotError("not a snapshot")
     end = len(view) - _FRAME.size - 32
@@ -152,13 +177,17 @@ def _frames(view: memoryview) -> Iterator[Any]:
         raise SnapshotError("checksum")
     (head,) = struct.unpack_from(">I", view, len(MAGIC))
     at = len(MAGIC) + 4 + head
+    parts: dict[str, Any] = {}
     while at < end:
         kind, size = _FRAME.unpack_from(view, at)
         at += _FRAME.size
-        if kind not in _DECODERS or at + size > end:
+        if not 1 <= kind <= len(_NAMES) or at + size > end:
             raise SnapshotError("bad frame")
         try:
-            yield from _DECODERS[kind].decode(view[at:at + size])
+            parts[_NAMES[kind - 1]] = _DECODERS[kind - 1].decode(view[at:at + size])
         except msgspec.DecodeError:
             raise SnapshotError("bad frame") from None
         at += size
+    if len(parts) != len(_NAMES):
+        raise SnapshotError("missing parts")
+    return parts
