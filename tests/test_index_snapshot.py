@@ -82,6 +82,7 @@ async def test_a_build_writes_a_snapshot_that_the_next_start_uses(store_url: str
         assert second.started_from == "snapshot"
         assert await answers(second) == await from_store(store)
         assert not list(tmp_path.glob(".*.tmp"))  # the temporary file was renamed, not left behind
+        assert path.stat().st_mode & 0o777 == 0o600  # national numbers: the service's user only
     finally:
         await store.close()
 

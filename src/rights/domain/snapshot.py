@@ -86,7 +86,8 @@ def write(path: Path, header: Header, index: DecisionIndex) -> None:
     encoder = msgspec.msgpack.Encoder()
     sha = hashlib.sha256()
     try:
-        with tmp.open("wb") as f:
+        # national numbers are in it: readable by the service's own user only, like the database
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
             def put(data: bytes) -> None:
                 sha.update(data)
                 f.write(data)
