@@ -77,3 +77,47 @@ def test_printed_token_works_in_printed_curl(served) -> None:
     logs = proc.stderr.read()
     assert '"event": "request"' in logs
     assert exports["DESK_TOKEN"] not in logs and "85073003328" not in logs
+
+
+def test_workers_are_separate_processes_that_end_with_rights_serve(tmp_path: Path) -> None:
+    """`--workers 2` runs two granian worker processes; a SIGKILLed `rights serve` takes them along."""
+    import signal
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RIGHTS_")}
+    env.update(RIGHTS_DATA_DIR=str(tmp_path / "var"), RIGHTS_PORT=str(port), RIGHTS_LOG_FORMAT="json")
+    with (tmp_path / "log.txt").open("w") as log:
+        proc = subprocess.Popen([str(RIGHTS), "serve", "--workers", "2"], env=env, stdout=log, stderr=log)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        workers = [int(pid) for pid in children]
+        assert len(workers) == 2
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while any(map(alive, workers)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [pid for pid in workers if alive(pid)], "workers outlived rights serve"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        for pid in workers:
+            if alive(pid):
+                os.kill(pid, 9)
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie waiting for whoever adopted it is not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False

@@ -72,6 +72,44 @@ def db_upgrade() -> None:
     click.echo("database is at the latest revision")
 
 
+@main.group()
+def index() -> None:
+    """The decision index's snapshot (RIGHTS_INDEX_SNAPSHOT)."""
+
+
+@index.command("snapshot")
+@click.option("--to", "path", type=click.Path(path_type=Path), default=None,
+              help="file to write (default: RIGHTS_INDEX_SNAPSHOT)")
+def index_snapshot(path: Path | None) -> None:
+    """Write a fresh snapshot from the store, so the next start catches up fewer changes."""
+    from rights.domain.keeper import IndexKeeper
+
+    settings = _settings()
+    path = path or settings.index_snapshot
+    if path is None:
+        raise click.ClickException("RIGHTS_INDEX_SNAPSHOT is not set and no --to was given")
+    services = _services(settings)
+
+    async def run() -> int:
+        keeper = IndexKeeper(services.core.store, services.core.catalogue, snapshot=path)
+        try:
+            await keeper.build()  # streams the store once, filling the index and the file together
+        finally:
+            await services.core.store.close()
+        return keeper.revision
+
+    from rights.domain.snapshot import SnapshotError, read_header
+
+    revision = asyncio.run(run())
+    try:
+        written = read_header(path).revision == revision
+    except SnapshotError:
+        written = False
+    if not written:
+        raise click.ClickException(f"no snapshot written to {path} (an empty change log, or not writable)")
+    click.echo(f"snapshot of revision {revision} written to {path}")
+
+
 async def _seed(settings: Settings, only_if_empty: bool) -> dict[str, int] | None:
     services = _services(settings)
     try:
@@ -198,15 +236,15 @@ def policy_test(directory: Path | None) -> None:
 @main.command()
 @click.option("--host", default=None)
 @click.option("--port", default=None, type=int)
-def serve(host: str | None, port: int | None) -> None:
+@click.option("--workers", default=None, type=click.IntRange(0, 256),
+              help="server processes (default: RIGHTS_WORKERS; 0 or unset: one per core)")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Run the HTTP service. In development: create, migrate and seed the database, print demo tokens."""
-    import uvicorn
-
-    from rights.api.app import create_app
+    from rights.api.server import run_server
     from rights.logging import configure_logging
     from rights.storage.migrate import upgrade_sync
 
-    settings = _settings(host=host, port=port)
+    settings = _settings(host=host, port=port, workers=workers)
     configure_logging(settings.log_level, settings.log_format)
     if not settings.production:
         from rights.api.tokens import ensure_dev_key
@@ -218,15 +256,17 @@ def serve(host: str | None, port: int | None) -> None:
         counts = asyncio.run(_seed(settings, only_if_empty=True))
         if counts:
             click.echo("loaded demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    if not settings.production:
-        _print_welcome(settings)
     from rights.directory.available import LdapMissing
 
     try:
-        app = create_app(settings)
+        from rights.api.app import create_app
+
+        create_app(settings)  # refuse to start here, with one clear sentence, rather than in every worker
     except LdapMissing as exc:
         raise click.ClickException(str(exc)) from None
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    if not settings.production:
+        _print_welcome(settings)
+    run_server(settings, overrides={"host": host, "port": port, "workers": workers})
 
 
 def _print_welcome(settings: Settings) -> None:

@@ -59,6 +59,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ldap_mapping: Path | None = None
     # How often the decision index polls the change log when nothing pushes (SQLite; PostgreSQL fallback).
     index_poll_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 0.2
+    # Where each process reads (and after a build from the store, writes) its decision index's snapshot.
+    index_snapshot: Path | None = None
+    # How many server processes `rights serve` runs; 0: one per core.
+    workers: Annotated[int, msgspec.Meta(ge=0, le=256)] = 0
     # A full KBO import that would cease more than this share (in %) of the active organisations holds
     # until confirmed (docs/imports.md); so does any ceasing of an organisation with administrators or grants.
     import_max_cease_percent: Annotated[float, msgspec.Meta(ge=0, le=100)] = 0.5
@@ -143,6 +147,8 @@ _ENV = {
     "seed_when_empty": "RIGHTS_SEED_WHEN_EMPTY",
     "ldap_mapping": "RIGHTS_LDAP_MAPPING",
     "index_poll_seconds": "RIGHTS_INDEX_POLL_SECONDS",
+    "index_snapshot": "RIGHTS_INDEX_SNAPSHOT",
+    "workers": "RIGHTS_WORKERS",
     "import_max_cease_percent": "RIGHTS_IMPORT_MAX_CEASE_PERCENT",
     "smtp_host": "RIGHTS_SMTP_HOST",
     "smtp_port": "RIGHTS_SMTP_PORT",

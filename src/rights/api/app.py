@@ -70,7 +70,8 @@ def create_app(
         from rights.policies import default_policies_dir, load_catalogue
 
         catalogue = load_catalogue(settings.policies_dir or default_policies_dir())
-    keeper = IndexKeeper(store, catalogue, poll_interval=settings.index_poll_seconds)
+    keeper = IndexKeeper(store, catalogue, poll_interval=settings.index_poll_seconds,
+                         snapshot=settings.index_snapshot)
     services = build_services(store, catalogue, clock, keeper=keeper)
     from rights.web import create_web  # the screens, exports and outbox worker (docs/helpline.md)
 
@@ -89,6 +90,10 @@ def create_app(
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         # Each process answers checks from its own index: built here, kept current from the change log.
         await keeper.start()
+        from rights.logging import get_logger
+
+        get_logger("rights.index").info("index_ready", started_from=keeper.started_from, revision=keeper.revision,
+                                        seconds=round(keeper.built_in or 0.0, 3))
         if verifier.remote_keys is not None:
             verifier.remote_keys.refresh()  # read the issuer's keys now, without waiting for them
         # The index is millions of long-lived objects: keep the cyclic GC from walking them in every

@@ -14,7 +14,9 @@ import contextlib
 import gc
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
+from rights.domain import snapshot as snap
 from rights.domain.catalogue import Catalogue
 from rights.domain.index import DecisionIndex, IndexUpdate
 from rights.domain.model import Change
@@ -35,8 +37,11 @@ class _LoopBound:
 
 
 class IndexKeeper:
-    def __init__(self, store: Store, catalogue: Catalogue, *, poll_interval: float = 0.5) -> None:
+    def __init__(self, store: Store, catalogue: Catalogue, *, poll_interval: float = 0.5,
+                 snapshot: Path | None = None) -> None:
         self.store = store
+        self.snapshot = snapshot  # where the index's snapshot lives (RIGHTS_INDEX_SNAPSHOT); None: none
+        self.started_from: str | None = None  # "snapshot" or why the store was read instead
         self.catalogue = catalogue
         self.poll_interval = poll_interval
         self.index = DecisionIndex(catalogue)
@@ -74,16 +79,26 @@ class IndexKeeper:
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            await self._fill(index)
+            header = await self._fill(index)
         finally:
             if gc_was_enabled:
                 gc.enable()
         self.index = index
         self.built_in = time.perf_counter() - started
+        if header is not None and self.snapshot is not None:
+            with contextlib.suppress(OSError):  # a snapshot is an optimisation: the index stands without it
+                snap.write(self.snapshot, header, index)
 
-    async def _fill(self, index: DecisionIndex) -> None:
+    async def _fill(self, index: DecisionIndex) -> snap.Header | None:
+        """Fill ``index`` from one read snapshot; the snapshot file's header for it (if one is wanted)."""
         async with self.store.read() as tx:
             index.revision = await tx.latest_revision()
+            header = None
+            if self.snapshot is not None and index.revision > 0:
+                header = snap.Header(format=snap.FORMAT, layout=snap.LAYOUT, database=await tx.change_hash(1) or "",
+                                     revision=index.revision,
+                                     revision_hash=await tx.change_hash(index.revision) or "",
+                                     catalogue=snap.catalogue_hash(self.catalogue))
             async for org in tx.stream_organisations():
                 index.put_organisation(org)
             async for person in tx.stream_persons():
@@ -96,9 +111,50 @@ class IndexKeeper:
                 index.put_mandate(mandate)
             async for succession in tx.stream_successions():
                 index.put_succession(succession)
+        return header
+
+    async def restore(self) -> bool:
+        """Fill the index from the snapshot file and catch it up from the change log (True), or say why
+        not in ``started_from`` and leave the index alone (False). A snapshot of another database or
+        another catalogue, ahead of this database, or with a single bad byte is never used."""
+        if self.snapshot is None:
+            self.started_from = "no snapshot configured"
+            return False
+        if not self.snapshot.exists():
+            self.started_from = "no snapshot file"
+            return False
+        started = time.perf_counter()
+        try:
+            header = snap.read_header(self.snapshot)
+        except snap.SnapshotError:
+            self.started_from = "corrupt"
+            return False
+        async with self.store.read() as tx:
+            reason = snap.why_not(header, database=await tx.change_hash(1),
+                                  revision_hash=await tx.change_hash(header.revision),
+                                  catalogue=snap.catalogue_hash(self.catalogue))
+        if reason is not None:
+            self.started_from = reason
+            return False
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            index = snap.load(self.snapshot, header, self.catalogue)  # the checksum is verified first
+        except snap.SnapshotError:
+            self.started_from = "corrupt"
+            return False
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+        self.index = index
+        await self.catch_up()
+        self.started_from = "snapshot"
+        self.built_in = time.perf_counter() - started
+        return True
 
     async def start(self) -> None:
-        await self.build()
+        if not await self.restore():  # a sound snapshot, caught up; otherwise the store (and a new snapshot)
+            await self.build()
         self._unsubscribe = await self.store.subscribe(self.nudge)
         if self._unsubscribe is not None:
             # The store pushes every commit; polling is only the safety net then.

@@ -521,6 +521,9 @@ class SqlTx(MandateQueries, RequestQueries, RecertQueries, SuccessionQueries):
             stmt = stmt.where(changes.c.entity_id == entity_id)
         return [rows.change_from_row(r) for r in await self._all(stmt)]
 
+    async def change_hash(self, revision: int) -> str | None:
+        return (await self._exec(select(changes.c.hash).where(changes.c.revision == revision))).scalar()
+
     async def latest_revision(self) -> int:
         if self._heads is not None:  # this transaction's own appends, not yet written back
             return self._heads.revision
