@@ -121,3 +121,16 @@ def alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except (OSError, IndexError):
         return False
+
+
+def test_the_default_worker_count_keeps_sqlite_to_one(tmp_path: Path) -> None:
+    """On SQLite another worker would see a write only at its next poll: the README's revoke-then-check
+    must not depend on which worker answers. PostgreSQL pushes commits, so it gets one worker per core."""
+    from rights.api.server import worker_count
+    from rights.settings import Settings
+
+    sqlite = Settings(data_dir=tmp_path)
+    assert worker_count(sqlite) == 1
+    assert worker_count(Settings(data_dir=tmp_path, workers=3)) == 3  # asked for: honoured
+    pg = Settings(data_dir=tmp_path, database_url="postgresql+asyncpg://db/rights")
+    assert worker_count(pg) == len(os.sched_getaffinity(0))

@@ -36,9 +36,15 @@ _GRANIAN_LOGGING = {
 
 
 def worker_count(settings: Settings) -> int:
-    """``settings.workers``, or one per core this process may run on."""
+    """``settings.workers``, or one per core this process may run on; one on SQLite unless asked.
+
+    On SQLite (the embedded development database) another worker sees a write only at its next poll of
+    the change log, so a revoke followed at once by a check could be answered by a worker that has not
+    seen it yet; PostgreSQL pushes every commit to every worker (LISTEN/NOTIFY)."""
     if settings.workers:
         return settings.workers
+    if settings.database.startswith("sqlite"):
+        return 1
     try:
         return len(os.sched_getaffinity(0)) or 1
     except AttributeError:  # not on Linux
