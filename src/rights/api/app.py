@@ -17,6 +17,7 @@ from litestar.plugins.prometheus import PrometheusConfig
 
 from rights import __version__
 from rights.api.bodies import json_body_gate
+from rights.api.contract import document_problems
 from rights.api.head_log import PublishedHead, head_logging
 from rights.api.metrics import RuntimeMetrics, metrics_endpoint
 from rights.api.middleware import RequestContextMiddleware, security_headers
@@ -152,4 +153,5 @@ def create_app(
         logging_config=None,  # rights.logging configures structlog for the whole process
     )
     ensure_every_route_declares_permission(app)
+    document_problems(app)  # every problem status each operation can answer, in the OpenAPI document
     return app

@@ -52,6 +52,12 @@ class PersonOut(Out):
     national_number: str  # masked unless the caller is this person
 
 
+class PersonRegistered(Out):
+    revision: int
+    created: bool  # false: the national number was already registered (200, the existing person)
+    person: PersonOut
+
+
 class ContactOut(Out):
     email: str | None
     phone: str | None

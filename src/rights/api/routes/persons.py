@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
 from rights.api.permissions import Permission
 from rights.api.routes.deps import page
-from rights.api.schemas import grant_out, person_out
+from rights.api.schemas import PersonRegistered, grant_out, person_out
 from rights.domain.commands import NewPerson, StatusChange
 from rights.domain.ports import Caller
 from rights.domain.services import Services
@@ -19,10 +20,11 @@ class PersonController(Controller):
     path = "/v1/persons"
     tags = ["persons"]
 
-    @post("/", opt={"permission": Permission.PEOPLE_MANAGE})
-    async def register(self, data: NewPerson, services: Services, caller: Caller) -> Response[dict[str, Any]]:
+    @post("/", opt={"permission": Permission.PEOPLE_MANAGE}, responses={
+        200: ResponseSpec(PersonRegistered, description="Already registered: the existing person, unchanged.")})
+    async def register(self, data: NewPerson, services: Services, caller: Caller) -> Response[PersonRegistered]:
         written, created = await services.people.register(caller, data)
-        body = {"revision": written.revision, "created": created, "person": person_out(written.value, caller)}
+        body = PersonRegistered(revision=written.revision, created=created, person=person_out(written.value, caller))
         return Response(body, status_code=201 if created else 200)
 
     @get("/{person:str}", opt={"permission": Permission.PEOPLE_READ})
