@@ -21,6 +21,7 @@ from rights.api.contract import document_problems
 from rights.api.head_log import PublishedHead, head_logging
 from rights.api.metrics import RuntimeMetrics, metrics_endpoint
 from rights.api.middleware import RequestContextMiddleware, security_headers
+from rights.api.operations import name_operations
 from rights.api.permissions import Permission
 from rights.api.problems import EXCEPTION_HANDLERS
 from rights.api.ratelimit import LookupLimiter
@@ -109,6 +110,7 @@ def create_app(
         version=__version__,
         description="Who may act for which organisation, with which right, on which measure.",
         path="/schema",
+        use_handler_docstrings=True,
         render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"]), YamlRenderPlugin()],
         openapi_router=Router(path="/schema", route_handlers=[], opt={"permission": Permission.PUBLIC}),
         components=Components(
@@ -154,4 +156,5 @@ def create_app(
     )
     ensure_every_route_declares_permission(app)
     document_problems(app)  # every problem status each operation can answer, in the OpenAPI document
+    name_operations(app)  # stable operationIds, summaries and descriptions
     return app

@@ -75,6 +75,7 @@ _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _BODIES = frozenset({"POST", "PUT", "PATCH"})
 _IDENTIFYING_QUERIES = frozenset({"identifier", "organisation", "q", "person"})
 SCHEMA_PATH = "/schema"
+OPENAPI_JSON = "application/vnd.oai.openapi+json"
 RATE_LIMITED = frozenset({"/v1/helpline/lookup"})
 
 
@@ -116,12 +117,16 @@ def document_problems(app: Litestar) -> None:
         if not isinstance(route, HTTPRoute):
             continue
         for handler in route.route_handlers:
-            if not handler.include_in_schema:
+            if not handler.resolve_include_in_schema():
                 continue
             if route.path.startswith(SCHEMA_PATH):  # Litestar's own document routes: an unknown one is a page
                 if route.path_parameters:
                     handler.responses = {404: ResponseSpec(str, media_type="text/html",
                                                            description="No such rendering of the document.")}
+                elif route.path in (SCHEMA_PATH, f"{SCHEMA_PATH}/openapi.json"):
+                    handler.responses = {200: ResponseSpec(dict[str, Any], media_type=OPENAPI_JSON,
+                                                           generate_examples=False,
+                                                           description="This OpenAPI 3.1 document, as JSON.")}
                 continue
             permission = handler.opt.get("permission", Permission.PUBLIC)
             signature: dict[str, Any] = dict(handler.parsed_fn_signature.parameters)

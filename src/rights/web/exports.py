@@ -127,15 +127,14 @@ class ExportController(Controller):
     path = "/v1/exports"
     tags = ["exports"]
 
-    @get("/administrators.csv", opt={"permission": Permission.EXPORTS_READ}, media_type="text/csv",
-         operation_id="exportAdministratorsCsv", summary="Export local administrators as CSV")
+    @get("/administrators.csv", opt={"permission": Permission.EXPORTS_READ}, media_type="text/csv")
     async def csv(self, services: Services, caller: Caller, type: OrgType | None = TypeParam,  # noqa: A002
                   lang: str = LangParam) -> Response[bytes]:
         """Local administrators per organisation as CSV (contact only where disclosed)."""
         return await _csv(services, caller, type, lang)
 
-    @get("/administrators.pdf", opt={"permission": Permission.EXPORTS_READ}, media_type="application/pdf",
-         operation_id="exportAdministratorsPdf", summary="Export local administrators as PDF")
+    @get("/administrators.pdf", opt={"permission": Permission.EXPORTS_READ},
+         media_type="application/pdf")
     async def pdf(self, services: Services, caller: Caller, type: OrgType | None = TypeParam) -> Response[bytes]:  # noqa: A002
         """The same as a PDF titled "Overzicht lokale beheerders"."""
         return await _pdf(services, caller, type)
