@@ -12,18 +12,9 @@ import msgspec
 
 from rights.domain import identifiers as ids
 from rights.domain.catalogue import Catalogue
-from rights.domain.model import (
-    Address,
-    Administrator,
-    Change,
-    Grant,
-    Mandate,
-    Organisation,
-    Person,
-    WorkRelation,
-)
+from rights.domain.model import Address, Administrator, Change, Grant, Organisation, Person, WorkRelation
 from rights.domain.ports import Caller
-from rights.domain.services import AdministratorEntry, HelplineCard
+from rights.domain.services import AdministratorEntry
 
 
 class Out(msgspec.Struct, kw_only=True, omit_defaults=False):
@@ -59,12 +50,6 @@ class PersonOut(Out):
     email: str | None
     frozen: bool
     national_number: str  # masked unless the caller is this person
-
-
-class PersonRegistered(Out):
-    revision: int
-    created: bool  # false: the national number was already registered (200, the existing person)
-    person: PersonOut
 
 
 class ContactOut(Out):
@@ -220,174 +205,3 @@ def change_out(c: Change) -> ChangeOut:
     return ChangeOut(
         revision=c.revision, at=c.at, kind=c.kind, entity=c.entity, entity_id=c.entity_id, actor=c.actor, data=c.data
     )
-
-
-def helpline_card_out(card: HelplineCard, catalogue: Catalogue) -> dict[str, Any]:
-    return {
-        "organisation": organisation_out(card.organisation, catalogue),
-        "parent": organisation_out(card.parent, catalogue) if card.parent else None,
-        "administrators": [msgspec.to_builtins(a) for a in card.administrators],
-        "has_administrator": bool(card.administrators),
-        "guidance": {"nl": card.guidance_nl, "en": card.guidance_en},
-        "match": card.match,
-        "succeeded_by": [organisation_out(o, catalogue) for o in card.succeeded_by],
-        "succeeds": [organisation_out(o, catalogue) for o in card.succeeds],
-    }
-
-
-# --- the answers' envelopes: every success response is one of these (issue 13, item 1) -----------------
-
-
-class GrantWritten(Out):
-    revision: int  # the change log's revision of this write: pass it as ``at_least_revision`` to a check
-    grant: GrantOut
-
-
-class GrantHistoryOut(Out):
-    grant: GrantOut
-    history: list[ChangeOut]
-
-
-class GrantList(Out):
-    items: list[GrantOut]
-
-
-class ChangePage(Out):
-    items: list[ChangeOut]
-    next_after: int
-    latest_revision: int
-
-
-class SuccessorOut(Out):
-    id: str
-    name: str
-    identifiers: IdentifiersOut
-    organisation_code: str | None
-
-
-class ExplanationOut(Out):
-    grant: GrantOut | None
-    mandate: Mandate | None
-    reasons: list[str]
-
-
-class CheckAnswer(Out):
-    allowed: bool
-    reason: str
-    grant_id: str | None
-    mandate_id: str | None
-    organisation_id: str | None
-    succeeded_by: list[SuccessorOut] | None
-    revision: int
-    explanation: ExplanationOut | msgspec.UnsetType = msgspec.UNSET  # only when asked (``explain``)
-
-
-class BatchAnswer(Out):
-    revision: int
-    answers: list[CheckAnswer]
-
-
-class OrganisationWritten(Out):
-    revision: int
-    organisation: OrganisationOut
-
-
-class OrganisationPage(Out):
-    items: list[OrganisationOut]
-    next_cursor: str | None
-
-
-class PersonWritten(Out):
-    revision: int
-    person: PersonOut
-
-
-class ClaimsOut(Out):
-    revision: int
-    claims: list[str]
-
-
-class LegalRepresentativeOut(Out):
-    organisation_id: str
-    person_id: str
-
-
-class LegalRepresentativeWritten(Out):
-    revision: int
-    legal_representative: LegalRepresentativeOut
-
-
-class AdministratorList(Out):
-    items: list[AdministratorOut]
-
-
-class AppointmentOut(Out):
-    id: str
-    person_id: str
-    organisation_id: str
-    main: bool
-
-
-class AppointmentWritten(Out):
-    revision: int
-    administrator: AppointmentOut
-
-
-class RemovalOut(Out):
-    id: str
-    removed_at: datetime | None
-
-
-class RemovalWritten(Out):
-    revision: int
-    administrator: RemovalOut
-
-
-class DisclosureOut(Out):
-    id: str
-    disclose: bool
-
-
-class DisclosureWritten(Out):
-    revision: int
-    administrator: DisclosureOut
-
-
-class WorkRelationList(Out):
-    items: list[WorkRelationOut]
-
-
-class WorkRelationWritten(Out):
-    revision: int
-    work_relation: WorkRelationOut
-
-
-class MandateList(Out):
-    items: list[Mandate]
-
-
-class MandateWritten(Out):
-    revision: int
-    mandate: Mandate
-
-
-class PersonRights(Out):
-    person_id: str
-    grants: list[str]  # grant ids; under a mandate ``mandate:<id>``
-
-
-class OrganisationRights(Out):
-    organisation_id: str
-    grants: list[str]
-
-
-class PersonRightsPage(Out):
-    revision: int
-    items: list[PersonRights]
-    next_cursor: str | None
-
-
-class OrganisationRightsPage(Out):
-    revision: int
-    items: list[OrganisationRights]
-    next_cursor: str | None

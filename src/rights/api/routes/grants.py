@@ -9,21 +9,18 @@ import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.params import Parameter
 
-from rights.api.metrics import RuntimeMetrics
-from rights.api.permissions import Permission
-from rights.api.schemas import (
+from rights.api.answers import (
     BatchAnswer,
     ChangePage,
     CheckAnswer,
     ExplanationOut,
     GrantHistoryOut,
-    GrantOut,
     GrantWritten,
     SuccessorOut,
-    change_out,
-    grant_out,
-    organisation_out,
 )
+from rights.api.metrics import RuntimeMetrics
+from rights.api.permissions import Permission
+from rights.api.schemas import GrantOut, change_out, grant_out, organisation_out
 from rights.domain.commands import CheckQuestion, NewGrant, Revocation, ValidityChange
 from rights.domain.errors import DomainError
 from rights.domain.ports import Caller

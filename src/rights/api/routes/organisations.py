@@ -5,9 +5,7 @@ from __future__ import annotations
 from litestar import Controller, delete, get, patch, post
 from litestar.params import Parameter
 
-from rights.api.permissions import Permission
-from rights.api.routes.deps import Limit, page
-from rights.api.schemas import (
+from rights.api.answers import (
     AdministratorList,
     AppointmentOut,
     AppointmentWritten,
@@ -17,7 +15,6 @@ from rights.api.schemas import (
     LegalRepresentativeOut,
     LegalRepresentativeWritten,
     MandateList,
-    OrganisationOut,
     OrganisationPage,
     OrganisationWritten,
     PersonRights,
@@ -26,11 +23,10 @@ from rights.api.schemas import (
     RemovalWritten,
     WorkRelationList,
     WorkRelationWritten,
-    entry_out,
-    grant_out,
-    organisation_out,
-    work_relation_out,
 )
+from rights.api.permissions import Permission
+from rights.api.routes.deps import Limit, page
+from rights.api.schemas import OrganisationOut, entry_out, grant_out, organisation_out, work_relation_out
 from rights.domain.commands import (
     Appointment,
     ContactPatch,

@@ -6,19 +6,17 @@ from litestar import Controller, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
-from rights.api.permissions import Permission
-from rights.api.routes.deps import page
-from rights.api.schemas import (
+from rights.api.answers import (
     ClaimsOut,
     GrantList,
     OrganisationRights,
     OrganisationRightsPage,
-    PersonOut,
     PersonRegistered,
     PersonWritten,
-    grant_out,
-    person_out,
 )
+from rights.api.permissions import Permission
+from rights.api.routes.deps import page
+from rights.api.schemas import PersonOut, grant_out, person_out
 from rights.domain.commands import NewPerson, StatusChange
 from rights.domain.ports import Caller
 from rights.domain.services import Services
