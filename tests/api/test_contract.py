@@ -104,3 +104,41 @@ def test_an_undocumented_answer_is_caught() -> None:
     assert conforms(answers, 404, "application/problem+json; charset=utf-8") is None
     assert re.match("status 409 not documented", conforms(answers, 409, PROBLEM_JSON) or "")
     assert "documented" in (conforms(answers, 404, "text/html") or "")
+
+
+def success_schemas(operation: dict[str, Any]) -> list[dict[str, Any]]:
+    return [media_type.get("schema") or {} for status, response in operation["responses"].items()
+            if status.startswith("2") for media_type in (response.get("content") or {}).values()]
+
+
+def resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref", "")
+    return document["components"]["schemas"][ref.rsplit("/", 1)[1]] if ref else schema
+
+
+def test_every_operation_is_named_described_and_typed(api_app_schema: dict[str, Any]) -> None:  # noqa: F811
+    """Issue 13, item 1: a readable operationId, a summary, a description and tags on every operation, and
+    no success response typed as a bare object (the document's own JSON rendering aside)."""
+    wrong = []
+    ids = []
+    for template, item in api_app_schema["paths"].items():
+        for method, operation in item.items():
+            label = f"{method.upper()} {template}"
+            op_id = operation.get("operationId", "")
+            ids.append(op_id)
+            if not re.fullmatch(r"[a-z][A-Za-z0-9]+", op_id):
+                wrong.append(f"{label}: operationId {op_id!r}")
+            for key in ("summary", "description", "tags"):
+                if not operation.get(key):
+                    wrong.append(f"{label}: no {key}")
+            if template.startswith("/schema"):
+                continue
+            for schema in success_schemas(operation):
+                s = resolve(api_app_schema, schema)
+                if s.get("type") == "object" and not s.get("properties"):
+                    wrong.append(f"{label}: success answer is a bare object")
+                if not s:
+                    wrong.append(f"{label}: success answer has no schema")
+    assert wrong == []
+    assert len(ids) == len(set(ids))
+    assert {"checkAccess", "grantRight", "revokeGrant", "lookupOrganisation"} <= set(ids)

@@ -112,7 +112,8 @@ def create_app(
         path="/schema",
         use_handler_docstrings=True,
         render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"]), YamlRenderPlugin()],
-        openapi_router=Router(path="/schema", route_handlers=[], opt={"permission": Permission.PUBLIC}),
+        openapi_router=Router(path="/schema", route_handlers=[], opt={"permission": Permission.PUBLIC},
+                              tags=["reference"]),
         components=Components(
             security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
         ),
