@@ -18,10 +18,11 @@ from litestar.plugins.prometheus import PrometheusConfig
 from rights import __version__
 from rights.api.bodies import json_body_gate
 from rights.api.contract import document_problems
+from rights.api.examples import document_examples
 from rights.api.head_log import PublishedHead, head_logging
 from rights.api.metrics import RuntimeMetrics, metrics_endpoint
 from rights.api.middleware import RequestContextMiddleware, security_headers
-from rights.api.operations import name_operations
+from rights.api.operations import OPERATIONS, name_operations
 from rights.api.permissions import Permission
 from rights.api.problems import EXCEPTION_HANDLERS
 from rights.api.ratelimit import LookupLimiter
@@ -158,4 +159,5 @@ def create_app(
     ensure_every_route_declares_permission(app)
     document_problems(app)  # every problem status each operation can answer, in the OpenAPI document
     name_operations(app)  # stable operationIds, summaries and descriptions
+    document_examples(app, {op: row[0] for op, row in OPERATIONS.items()})  # from the demo data
     return app
