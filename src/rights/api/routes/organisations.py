@@ -66,7 +66,7 @@ class OrganisationController(Controller):
         """List in a stable order (paging by cursor), or find one by any identifier form."""
         cat = services.core.catalogue
         if identifier is not None:
-            org = await services.organisations.get(caller, identifier)
+            org = await services.organisations.get(caller, identifier, field="identifier")
             return OrganisationPage(items=[organisation_out(org, cat)], next_cursor=None)
         orgs = await services.organisations.list(caller, org_type=org_type, after=cursor, limit=limit + 1)
         more = len(orgs) > limit
