@@ -11,3 +11,19 @@ async def test_a_bad_identifier_query_names_identifier(api: Api) -> None:
     r = await api.call("GET", "/v1/organisations", PLATFORM, params={"identifier": "0723.145.688"}, expect=404)
     assert r.json()["field"] == "identifier"
 
+
+
+async def test_the_audit_trail_of_an_organisation_by_any_identifier(api: Api) -> None:
+    from tests.api.conftest import build_world, enterprise_number
+
+    w = await build_world(api)
+    org = w.dupre["id"]
+    await api.call("GET", f"/v1/organisations/{org}/grants", PLATFORM, expect=200)  # an audited read
+    by_id = (await api.call("GET", "/v1/audit", PLATFORM, params={"organisation": org}, expect=200)).json()
+    assert by_id["items"]
+    number = enterprise_number(4567891)
+    for form in (number, f"BE {number[:4]}.{number[4:7]}.{number[7:]}"):
+        by_number = (await api.call("GET", "/v1/audit", PLATFORM, params={"organisation": form}, expect=200)).json()
+        assert by_number == by_id
+    bad = await api.call("GET", "/v1/audit", PLATFORM, params={"organisation": number[:-1] + "0"}, expect=422)
+    assert bad.json()["field"] == "organisation"
