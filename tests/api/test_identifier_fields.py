@@ -27,3 +27,16 @@ async def test_the_audit_trail_of_an_organisation_by_any_identifier(api: Api) ->
         assert by_number == by_id
     bad = await api.call("GET", "/v1/audit", PLATFORM, params={"organisation": number[:-1] + "0"}, expect=422)
     assert bad.json()["field"] == "organisation"
+
+
+async def test_the_school_code_from_the_claims_finds_the_school(api: Api) -> None:
+    """``OV031468``, the orgcode the claims emit for a school, is accepted where an organisation is referenced."""
+    school = (await api.call("POST", "/v1/organisations", PLATFORM, expect=201, json={
+        "type": "education_institution", "name": "Sint-Jozefscollege",
+        "identifiers": {"institution_number": "031468"}})).json()["organisation"]
+    assert school["organisation_code"] == "OV031468"
+    found = (await api.call("GET", "/v1/organisations/OV031468", PLATFORM, expect=200)).json()
+    assert found["id"] == school["id"]
+    listed = (await api.call("GET", "/v1/organisations", PLATFORM, params={"identifier": "OV031468"},
+                             expect=200)).json()
+    assert [o["id"] for o in listed["items"]] == [school["id"]]
