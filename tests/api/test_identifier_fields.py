@@ -40,3 +40,6 @@ async def test_the_school_code_from_the_claims_finds_the_school(api: Api) -> Non
     listed = (await api.call("GET", "/v1/organisations", PLATFORM, params={"identifier": "OV031468"},
                              expect=200)).json()
     assert [o["id"] for o in listed["items"]] == [school["id"]]
+    card = (await api.call("GET", "/v1/helpline/lookup", "helpline:1700", params={"q": "OV031468"},
+                           expect=200)).json()
+    assert [(c["organisation"]["id"], c["match"]) for c in card["items"]] == [(school["id"], "identifier")]
