@@ -442,3 +442,15 @@ def test_masking_an_invalid_number_never_echoes_it(text):
 )
 def test_belgian_iban(text, valid):
     assert is_valid_iban_be(text) is valid
+
+
+def test_the_education_code_the_claims_emit_is_an_institution_number() -> None:
+    """Issue 13, item 6: ``OV031468`` (the orgcode of an education institution in claims) is accepted
+    wherever an organisation is referenced, and means institution number 031468."""
+    from rights.domain import identifiers as ids
+
+    for form in ("OV031468", "ov031468", "OV 031468", "OV31468"):
+        assert ids.parse_organisation_identifier(form) == (ids.IdentifierKind.INSTITUTION_NUMBER, "031468")
+    assert ids.parse_organisation_identifier("OVO002949")[0] is ids.IdentifierKind.OVO_CODE
+    with pytest.raises(ids.IdentifierError):
+        ids.parse_organisation_identifier("OV0314689")  # seven digits: no institution number

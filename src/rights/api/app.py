@@ -17,9 +17,12 @@ from litestar.plugins.prometheus import PrometheusConfig
 
 from rights import __version__
 from rights.api.bodies import json_body_gate
+from rights.api.contract import document_problems
+from rights.api.examples import document_examples
 from rights.api.head_log import PublishedHead, head_logging
 from rights.api.metrics import RuntimeMetrics, metrics_endpoint
 from rights.api.middleware import RequestContextMiddleware, security_headers
+from rights.api.operations import OPERATIONS, name_operations
 from rights.api.permissions import Permission
 from rights.api.problems import EXCEPTION_HANDLERS
 from rights.api.ratelimit import LookupLimiter
@@ -113,8 +116,10 @@ def create_app(
         version=__version__,
         description="Who may act for which organisation, with which right, on which measure.",
         path="/schema",
+        use_handler_docstrings=True,
         render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"]), YamlRenderPlugin()],
-        openapi_router=Router(path="/schema", route_handlers=[], opt={"permission": Permission.PUBLIC}),
+        openapi_router=Router(path="/schema", route_handlers=[], opt={"permission": Permission.PUBLIC},
+                              tags=["reference"]),
         components=Components(
             security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
         ),
@@ -157,4 +162,7 @@ def create_app(
         logging_config=None,  # rights.logging configures structlog for the whole process
     )
     ensure_every_route_declares_permission(app)
+    document_problems(app)  # every problem status each operation can answer, in the OpenAPI document
+    name_operations(app)  # stable operationIds, summaries and descriptions
+    document_examples(app, {op: row[0] for op, row in OPERATIONS.items()})  # from the demo data
     return app

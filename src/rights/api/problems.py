@@ -16,12 +16,11 @@ from litestar.background_tasks import BackgroundTask
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from rights.api.contract import PROBLEM_JSON, Problem, ProblemItem
 from rights.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unavailable
 from rights.domain.ports import Caller
 from rights.domain.services.base import audit_read
 from rights.logging import scrub_text
-
-PROBLEM_JSON = "application/problem+json"
 
 STATUS_BY_KIND: dict[type[DomainError], int] = {
     InvalidInput: 422,
@@ -58,22 +57,21 @@ def problem(
     headers: dict[str, str] | None = None,
     background: BackgroundTask | None = None,
 ) -> Response:
-    body: dict[str, Any] = {
-        "type": f"urn:rights:problem:{code}",
-        "title": message_en,
-        "status": status,
-        "detail": message_en,
-        "code": code,
-        "field": field,
-        "message_nl": message_nl,
-        "message_en": message_en,
+    body = Problem(
+        type=f"urn:rights:problem:{code}",
+        title=message_en,
+        status=status,
+        detail=message_en,
+        code=code,
+        field=field,
+        message_nl=message_nl,
+        message_en=message_en,
         # The log masks national numbers in paths; the answer does the same (a URL is often logged
         # by proxies and clients), also when the number was percent-encoded.
-        "instance": scrub_text(unquote(request.url.path)),
-        "request_id": request.scope.get("state", {}).get("request_id"),
-    }
-    if errors:
-        body["errors"] = errors
+        instance=scrub_text(unquote(request.url.path)),
+        request_id=request.scope.get("state", {}).get("request_id"),
+        errors=[ProblemItem(**e) for e in errors] if errors else None,
+    )
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers, background=background)
 
 

@@ -14,7 +14,7 @@ from rights.domain import identifiers as ids
 from rights.domain.catalogue import Catalogue
 from rights.domain.model import Address, Administrator, Change, Grant, Organisation, Person, WorkRelation
 from rights.domain.ports import Caller
-from rights.domain.services import AdministratorEntry, HelplineCard
+from rights.domain.services import AdministratorEntry
 
 
 class Out(msgspec.Struct, kw_only=True, omit_defaults=False):
@@ -205,16 +205,3 @@ def change_out(c: Change) -> ChangeOut:
     return ChangeOut(
         revision=c.revision, at=c.at, kind=c.kind, entity=c.entity, entity_id=c.entity_id, actor=c.actor, data=c.data
     )
-
-
-def helpline_card_out(card: HelplineCard, catalogue: Catalogue) -> dict[str, Any]:
-    return {
-        "organisation": organisation_out(card.organisation, catalogue),
-        "parent": organisation_out(card.parent, catalogue) if card.parent else None,
-        "administrators": [msgspec.to_builtins(a) for a in card.administrators],
-        "has_administrator": bool(card.administrators),
-        "guidance": {"nl": card.guidance_nl, "en": card.guidance_en},
-        "match": card.match,
-        "succeeded_by": [organisation_out(o, catalogue) for o in card.succeeded_by],
-        "succeeds": [organisation_out(o, catalogue) for o in card.succeeds],
-    }

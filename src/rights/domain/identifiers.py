@@ -348,6 +348,9 @@ def parse_organisation_identifier(text: str) -> tuple[IdentifierKind, str]:
     upper = text.strip().upper()
     if upper.startswith("OVO"):
         return IdentifierKind.OVO_CODE, normalise_ovo_code(text)
+    if upper.startswith("OV") and _is_digits(_clean(upper[2:], _SEPARATORS)):
+        # The education target group's organisation code in claims: "OV" + the institution number.
+        return IdentifierKind.INSTITUTION_NUMBER, normalise_institution_number(upper[2:])
     if upper.startswith("BE"):
         return IdentifierKind.ENTERPRISE_NUMBER, normalise_enterprise_number(text)
     s = _clean(upper, _SEPARATORS)

@@ -109,7 +109,7 @@ def to_pdf(rows: list[ExportRow], org_type: OrgType | None, at: datetime) -> byt
 
 async def _csv(services: Services, caller: Caller, org_type: OrgType | None, lang: str) -> Response[bytes]:
     rows = await export_rows(services, caller, org_type, "csv")
-    return Response(to_csv(rows, lang), media_type="text/csv; charset=utf-8",
+    return Response(to_csv(rows, lang), media_type="text/csv",  # Litestar adds "; charset=utf-8"
                     headers={"Content-Disposition": 'attachment; filename="lokale-beheerders.csv"'})
 
 
@@ -127,13 +127,14 @@ class ExportController(Controller):
     path = "/v1/exports"
     tags = ["exports"]
 
-    @get("/administrators.csv", opt={"permission": Permission.EXPORTS_READ})
+    @get("/administrators.csv", opt={"permission": Permission.EXPORTS_READ}, media_type="text/csv")
     async def csv(self, services: Services, caller: Caller, type: OrgType | None = TypeParam,  # noqa: A002
                   lang: str = LangParam) -> Response[bytes]:
         """Local administrators per organisation as CSV (contact only where disclosed)."""
         return await _csv(services, caller, type, lang)
 
-    @get("/administrators.pdf", opt={"permission": Permission.EXPORTS_READ})
+    @get("/administrators.pdf", opt={"permission": Permission.EXPORTS_READ},
+         media_type="application/pdf")
     async def pdf(self, services: Services, caller: Caller, type: OrgType | None = TypeParam) -> Response[bytes]:  # noqa: A002
         """The same as a PDF titled "Overzicht lokale beheerders"."""
         return await _pdf(services, caller, type)

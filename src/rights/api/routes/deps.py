@@ -29,15 +29,12 @@ DEPENDENCIES = {
 Limit = Annotated[int, Parameter(ge=1, le=500, description="Page size")]
 
 
-def page(rows: list[tuple[str, list[str]]], cursor: str | None, limit: int, revision: int, key: str) -> dict:
+def page(rows: list[tuple[str, list[str]]], cursor: str | None,
+         limit: int) -> tuple[list[tuple[str, list[str]]], str | None]:
     """One page of a complete list ordered by id: rows after the cursor, and the cursor for the next."""
     start = 0
     if cursor is not None:
         start = next((i for i, (rid, _) in enumerate(rows) if rid > cursor), len(rows))
     chunk = rows[start:start + limit]
     more = start + limit < len(rows)
-    return {
-        "revision": revision,
-        "items": [{key: rid, "grants": grants} for rid, grants in chunk],
-        "next_cursor": chunk[-1][0] if more and chunk else None,
-    }
+    return chunk, chunk[-1][0] if more and chunk else None

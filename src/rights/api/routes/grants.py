@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.params import Parameter
 
+from rights.api.answers import (
+    BatchAnswer,
+    ChangePage,
+    CheckAnswer,
+    ExplanationOut,
+    GrantHistoryOut,
+    GrantWritten,
+    SuccessorOut,
+)
 from rights.api.metrics import RuntimeMetrics
 from rights.api.permissions import Permission
-from rights.api.schemas import change_out, grant_out, organisation_out
+from rights.api.schemas import GrantOut, change_out, grant_out, organisation_out
 from rights.domain.commands import CheckQuestion, NewGrant, Revocation, ValidityChange
 from rights.domain.errors import DomainError
 from rights.domain.ports import Caller
@@ -24,30 +33,30 @@ class GrantController(Controller):
     tags = ["grants"]
 
     @post("/", opt={"permission": Permission.GRANTS_MANAGE})
-    async def grant(self, data: NewGrant, services: Services, caller: Caller) -> dict[str, Any]:
+    async def grant(self, data: NewGrant, services: Services, caller: Caller) -> GrantWritten:
         w = await services.grants.grant(caller, data)
-        return {"revision": w.revision, "grant": grant_out(w.value, services.core.now())}
+        return GrantWritten(revision=w.revision, grant=grant_out(w.value, services.core.now()))
 
     @get("/{grant_id:str}", opt={"permission": Permission.GRANTS_READ})
-    async def read(self, grant_id: str, services: Services, caller: Caller) -> Any:
+    async def read(self, grant_id: str, services: Services, caller: Caller) -> GrantOut:
         return grant_out(await services.grants.get(caller, grant_id), services.core.now())
 
     @post("/{grant_id:str}/revoke", status_code=200, opt={"permission": Permission.GRANTS_MANAGE})
-    async def revoke(self, grant_id: str, data: Revocation, services: Services, caller: Caller) -> dict[str, Any]:
+    async def revoke(self, grant_id: str, data: Revocation, services: Services, caller: Caller) -> GrantWritten:
         w = await services.grants.revoke(caller, grant_id, data)
-        return {"revision": w.revision, "grant": grant_out(w.value, services.core.now())}
+        return GrantWritten(revision=w.revision, grant=grant_out(w.value, services.core.now()))
 
     @patch("/{grant_id:str}/validity", opt={"permission": Permission.GRANTS_MANAGE})
     async def change_validity(
         self, grant_id: str, data: ValidityChange, services: Services, caller: Caller
-    ) -> dict[str, Any]:
+    ) -> GrantWritten:
         w = await services.grants.change_validity(caller, grant_id, data)
-        return {"revision": w.revision, "grant": grant_out(w.value, services.core.now())}
+        return GrantWritten(revision=w.revision, grant=grant_out(w.value, services.core.now()))
 
     @get("/{grant_id:str}/history", opt={"permission": Permission.GRANTS_READ})
-    async def history(self, grant_id: str, services: Services, caller: Caller) -> dict[str, Any]:
+    async def history(self, grant_id: str, services: Services, caller: Caller) -> GrantHistoryOut:
         grant, changes = await services.grants.history(caller, grant_id)
-        return {"grant": grant_out(grant, services.core.now()), "history": [change_out(c) for c in changes]}
+        return GrantHistoryOut(grant=grant_out(grant, services.core.now()), history=[change_out(c) for c in changes])
 
 
 class CheckRequest(CheckQuestion, kw_only=True):
@@ -61,14 +70,15 @@ class BatchRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     at_least_revision: Annotated[int, msgspec.Meta(ge=0)] | None = None
 
 
-def answer_out(a: Answer, successors: dict[str, Any] | None = None) -> dict[str, Any]:
+def answer_out(a: Answer, successors: dict[str, SuccessorOut] | None = None) -> CheckAnswer:
     v = a.verdict
-    return {"allowed": v.allowed, "reason": v.reason, "grant_id": v.grant_id, "mandate_id": v.mandate_id,
-            "organisation_id": a.organisation_id,
-            "succeeded_by": [successors[o] for o in a.succeeded_by] if a.succeeded_by and successors else None}
+    return CheckAnswer(allowed=v.allowed, reason=v.reason, grant_id=v.grant_id, mandate_id=v.mandate_id,
+                       organisation_id=a.organisation_id, revision=a.revision,
+                       succeeded_by=[successors[o] for o in a.succeeded_by] if a.succeeded_by and successors
+                       else None)
 
 
-async def successors_out(services: Services, caller: Caller, answers: list[Answer]) -> dict[str, Any] | None:
+async def successors_out(services: Services, caller: Caller, answers: list[Answer]) -> dict[str, SuccessorOut] | None:
     """Who answered for a predecessor, with their identifiers so desks can update their data (issue 17).
     Only read when some answer names a successor: the hot path pays nothing."""
     wanted = {o for a in answers for o in a.succeeded_by}
@@ -78,8 +88,8 @@ async def successors_out(services: Services, caller: Caller, answers: list[Answe
     out = {}
     for o in sorted(wanted):
         org = organisation_out(await services.organisations.get(caller, o), cat)
-        out[o] = {"id": org.id, "name": org.name, "identifiers": msgspec.to_builtins(org.identifiers),
-                  "organisation_code": org.organisation_code}
+        out[o] = SuccessorOut(id=org.id, name=org.name, identifiers=org.identifiers,
+                              organisation_code=org.organisation_code)
     return out
 
 
@@ -89,7 +99,7 @@ class CheckController(Controller):
 
     # The hot path: no dependency injection (Litestar resolves dependencies in a task group per request).
     @post("/", status_code=200, opt={"permission": Permission.CHECK})
-    async def check(self, data: CheckRequest, request: Request) -> dict[str, Any]:
+    async def check(self, data: CheckRequest, request: Request) -> CheckAnswer:
         """May this person act for this organisation with this role on this measure (now, or ``at``)?"""
         started = time.perf_counter()
         state = request.app.state
@@ -105,20 +115,19 @@ class CheckController(Controller):
         verdict = answer.verdict
         stats.count("allowed" if verdict.allowed else "denied", verdict.reason)
         succeeded = await successors_out(services, request.scope["user"], [answer]) if answer.succeeded_by else None
-        body = {**answer_out(answer, succeeded), "revision": answer.revision}
+        body = answer_out(answer, succeeded)
         if data.explain:
             e = await services.checks.explain(answer)
-            now = services.core.now()
-            body["explanation"] = {
-                "grant": grant_out(e.grant, now) if e.grant else None,
-                "mandate": msgspec.to_builtins(e.mandate) if e.mandate else None,
-                "reasons": list(e.reasons) if not answer.verdict.allowed else [],
-            }
+            body.explanation = ExplanationOut(
+                grant=grant_out(e.grant, services.core.now()) if e.grant else None,
+                mandate=e.mandate,
+                reasons=list(e.reasons) if not answer.verdict.allowed else [],
+            )
         stats.observe(time.perf_counter() - started)
         return body
 
     @post("/batch", status_code=200, opt={"permission": Permission.CHECK})
-    async def batch(self, data: BatchRequest, request: Request) -> dict[str, Any]:
+    async def batch(self, data: BatchRequest, request: Request) -> BatchAnswer:
         """Up to 1,000 questions; answers in the same order, each with its own reason."""
         services: Services = request.app.state.services
         answers = await services.checks.batch(request.scope["user"], data.questions,
@@ -129,8 +138,7 @@ class CheckController(Controller):
         revision = min((a.revision for a in answers), default=0)
         successors = await successors_out(services, request.scope["user"], answers)
         # Each answer names the revision it reflects (an `at` question's is the stored history's).
-        return {"revision": revision,
-                "answers": [{**answer_out(a, successors), "revision": a.revision} for a in answers]}
+        return BatchAnswer(revision=revision, answers=[answer_out(a, successors) for a in answers])
 
 
 class ChangeController(Controller):
@@ -143,11 +151,8 @@ class ChangeController(Controller):
         services: Services,
         after: int = Parameter(query="after", ge=0, le=2**63 - 1, default=0),  # a BIGINT, not an overflow
         limit: int = Parameter(query="limit", ge=1, le=1000, default=100),
-    ) -> dict[str, Any]:
+    ) -> ChangePage:
         """Grants, revocations, validity changes, freezes, administrator and mandate changes, in order."""
         items, latest = await services.changes(after=after, limit=limit)
-        return {
-            "items": [change_out(c) for c in items],
-            "next_after": items[-1].revision if items else after,
-            "latest_revision": latest,
-        }
+        return ChangePage(items=[change_out(c) for c in items], next_after=items[-1].revision if items else after,
+                          latest_revision=latest)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import msgspec
 from litestar import Controller, get, post
 
+from rights.api.answers import MandateWritten
 from rights.api.permissions import Permission
 from rights.domain.commands import MandateDecision, NewMandate
+from rights.domain.model import Mandate
 from rights.domain.ports import Caller
 from rights.domain.services import Services
 
@@ -18,22 +17,22 @@ class MandateController(Controller):
     tags = ["mandates"]
 
     @post("/", opt={"permission": Permission.MANDATES_MANAGE})
-    async def propose(self, data: NewMandate, services: Services, caller: Caller) -> dict[str, Any]:
+    async def propose(self, data: NewMandate, services: Services, caller: Caller) -> MandateWritten:
         w = await services.mandates.propose(caller, data)
-        return {"revision": w.revision, "mandate": msgspec.to_builtins(w.value)}
+        return MandateWritten(revision=w.revision, mandate=w.value)
 
     @get("/{mandate_id:str}", opt={"permission": Permission.MANDATES_MANAGE})
-    async def read(self, mandate_id: str, services: Services, caller: Caller) -> Any:
-        return msgspec.to_builtins(await services.mandates.get(caller, mandate_id))
+    async def read(self, mandate_id: str, services: Services, caller: Caller) -> Mandate:
+        return await services.mandates.get(caller, mandate_id)
 
     @post("/{mandate_id:str}/accept", status_code=200, opt={"permission": Permission.MANDATES_MANAGE})
     async def accept(
         self, mandate_id: str, services: Services, caller: Caller, data: MandateDecision | None = None
-    ) -> dict[str, Any]:
+    ) -> MandateWritten:
         w = await services.mandates.accept(caller, mandate_id, data or MandateDecision())
-        return {"revision": w.revision, "mandate": msgspec.to_builtins(w.value)}
+        return MandateWritten(revision=w.revision, mandate=w.value)
 
     @post("/{mandate_id:str}/revoke", status_code=200, opt={"permission": Permission.MANDATES_MANAGE})
-    async def revoke(self, mandate_id: str, data: MandateDecision, services: Services, caller: Caller) -> dict[str, Any]:
+    async def revoke(self, mandate_id: str, data: MandateDecision, services: Services, caller: Caller) -> MandateWritten:
         w = await services.mandates.revoke(caller, mandate_id, data)
-        return {"revision": w.revision, "mandate": msgspec.to_builtins(w.value)}
+        return MandateWritten(revision=w.revision, mandate=w.value)

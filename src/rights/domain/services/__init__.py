@@ -9,7 +9,7 @@ from rights.domain.errors import Forbidden
 from rights.domain.keeper import IndexKeeper
 from rights.domain.model import AuditEvent, ChainHead
 from rights.domain.ports import Caller, Clock, PrincipalKind, Store, SystemClock
-from rights.domain.services.base import Core, Written
+from rights.domain.services.base import ORG_PREFIX, Core, Written, find_organisation
 from rights.domain.services.checks import Answer, CheckService, OrganisationRight
 from rights.domain.services.grants import GrantService
 from rights.domain.services.helpline import HelplineCard, HelplineService
@@ -40,6 +40,12 @@ class Services:
         if not caller.platform_admin:
             raise Forbidden("forbidden")
         async with self.core.store.read() as tx:
+            if organisation_id is not None and not organisation_id.strip().startswith(ORG_PREFIX):
+                # Any identifier form (422 when invalid); a valid one nobody holds has no events.
+                org = await find_organisation(tx, organisation_id, "organisation")
+                if org is None:
+                    return []
+                organisation_id = org.id
             return await tx.audit_events(organisation_id=organisation_id, after_id=after_id, limit=limit)
 
     async def audit_head(self, caller: Caller) -> tuple[ChainHead, ChainHead]:

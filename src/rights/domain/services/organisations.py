@@ -160,9 +160,10 @@ class OrganisationService:
         await self.core.committed(rev)
         return Written(updated, rev)
 
-    async def get(self, caller: Caller, ref: str) -> Organisation:
+    async def get(self, caller: Caller, ref: str, *, field: str = "organisation") -> Organisation:
+        """``field``: the name the caller sent the reference under, which a refusal names."""
         async with self.core.store.read() as tx:
-            return await resolve_organisation(tx, ref)
+            return await resolve_organisation(tx, ref, field)
 
     async def list(
         self, caller: Caller, *, org_type: OrgType | None, after: str | None, limit: int
