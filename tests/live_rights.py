@@ -8,14 +8,12 @@ import re
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-import pytest
+from tests.readiness import wait_ready
 
 RIGHTS = Path(sys.executable).with_name("rights")
 
@@ -49,18 +47,7 @@ def serve_the_readme_way(data_dir: Path) -> Iterator[Served]:
         proc = subprocess.Popen([str(RIGHTS), "serve"], env=env, stdout=stdout, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"rights serve exited: {out.read_text()}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("rights serve did not become ready")
-            time.sleep(0.2)
+        wait_ready(url, proc, log=out, bound=90)
         tokens = dict(re.findall(r"export (\w+_TOKEN)=(\S+)", out.read_text()))
         assert {"DESK_TOKEN", "SOFIE_TOKEN", "AN_TOKEN", "HELPLINE_TOKEN"} <= set(tokens)
         yield Served(url, port, tokens)

@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.readiness import wait_ready
+
 RIGHTS = Path(sys.executable).with_name("rights")
 
 
@@ -28,23 +30,12 @@ def served(tmp_path: Path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RIGHTS_")}
     env.update(RIGHTS_DATA_DIR=str(tmp_path / "var"), RIGHTS_PORT=str(port), RIGHTS_LOG_FORMAT="json")
-    out = tmp_path / "stdout.txt"
-    with out.open("w") as stdout:
-        proc = subprocess.Popen([str(RIGHTS), "serve"], env=env, stdout=stdout, stderr=subprocess.PIPE, text=True)
+    out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        proc = subprocess.Popen([str(RIGHTS), "serve"], env=env, stdout=stdout, stderr=stderr)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"rights serve exited: {proc.stderr.read()}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            pytest.fail("rights serve did not become ready")
-        yield port, out.read_text(), proc
+        wait_ready(f"http://127.0.0.1:{port}", proc, log=err)
+        yield port, out.read_text(), proc, err
     finally:
         proc.terminate()
         proc.wait(timeout=15)
@@ -52,7 +43,7 @@ def served(tmp_path: Path):
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_printed_token_works_in_printed_curl(served) -> None:
-    port, printed, proc = served
+    port, printed, proc, err = served
     assert f"http://127.0.0.1:{port}/schema" in printed
     assert f"http://127.0.0.1:{port}/docs" in printed  # the readable reference, served offline
     exports = dict(re.findall(r"export (\w+_TOKEN)=(\S+)", printed))
@@ -74,7 +65,7 @@ def test_printed_token_works_in_printed_curl(served) -> None:
     # The server's own log lines are JSON and carry no token or full national number.
     proc.terminate()
     proc.wait(timeout=15)
-    logs = proc.stderr.read()
+    logs = err.read_text()
     assert '"event": "request"' in logs
     assert exports["DESK_TOKEN"] not in logs and "85073003328" not in logs
 
@@ -90,13 +81,7 @@ def test_workers_are_separate_processes_that_end_with_rights_serve(tmp_path: Pat
         proc = subprocess.Popen([str(RIGHTS), "serve", "--workers", "2"], env=env, stdout=log, stderr=log)
     workers: list[int] = []
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        wait_ready(f"http://127.0.0.1:{port}", proc, log=tmp_path / "log.txt")
         children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
         workers = [int(pid) for pid in children]
         assert len(workers) == 2

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.readiness import wait_ready
 from tests.revision_promise import HELD, Log, Seen
 from tests.test_serve import free_port
 
@@ -59,16 +60,7 @@ def servers(pg_url: str, tmp_path: Path, count: int, **env: str) -> Iterator[tup
         bases.append(f"http://127.0.0.1:{port}")
     try:
         for base, proc, log in zip(bases, procs, logs, strict=True):
-            deadline = time.monotonic() + 60
-            while True:
-                assert proc.poll() is None, log.read_text()
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.2)
+            wait_ready(base, proc, log=log)
         yield bases, procs
     finally:
         for proc in procs:

@@ -6,17 +6,16 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from rights.api.tokens import ensure_dev_key, mint_dev_token
 from rights.domain.ports import PrincipalKind
 from rights.settings import Settings, load_settings
+from tests.readiness import wait_ready
 
 RIGHTS = Path(sys.executable).with_name("rights")
 SOFIE, AN = "90021714288", "85073003328"  # seeds/demo.yaml: Sofie administers Bakkerij Peeters, An holds VOP
@@ -58,18 +57,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         proc = subprocess.Popen([str(RIGHTS), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=err)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"rights serve exited: {log.read_text()}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("rights serve did not become ready")
-            time.sleep(0.2)
+        wait_ready(url, proc, log=log)
         yield Server(url, settings)
     finally:
         proc.terminate()
