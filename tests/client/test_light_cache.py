@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from rights_client import AsyncDecisionCache, AsyncRightsClient, DecisionCache, RightsClient
 from rights_client.cache import _State, normalise
-from rights_client.wire import Change, ChangePage, CheckAnswer
+from rights_client.wire import Change, ChangePage, CheckAnswer, Successor
 
 from rights.domain.ports import PrincipalKind
 from tests.client.conftest import AN, BAKKERIJ, SOFIE, Server
@@ -143,3 +143,28 @@ def msgspec_replace(answer: CheckAnswer, **changes: object) -> CheckAnswer:
     import msgspec
 
     return msgspec.structs.replace(answer, **changes)
+
+
+def test_a_present_tense_answer_is_kept_no_longer_than_max_age_or_its_grant() -> None:
+    yes = CheckAnswer(allowed=True, reason="granted", revision=0, grant_id="gr_a", organisation_id="org_a")
+    key = normalise(AN, "org_a", DWSE, "VOP", None)
+    gone = _State(max_age=0.0)
+    assert gone.store(key, yes, False) and gone.lookup(key) is None  # max_age passed
+    ended = _State(max_age=60.0)
+    past = msgspec_replace(yes, explanation={"grant": {"valid_until": "2020-01-01T00:00:00+00:00"}})
+    assert ended.store(key, past, False) and ended.lookup(key) is None  # the grant behind the yes ended
+    assert ended.store(key, yes, False) and ended.lookup(key) is not None
+    at = normalise(AN, "org_a", DWSE, "VOP", datetime(2026, 1, 1, tzinfo=UTC))
+    timeless = _State(max_age=0.0)
+    assert timeless.store(at, past, True) and timeless.lookup(at) is not None  # `at` given: only changes stale it
+
+
+def test_an_answer_through_successors_goes_on_any_grant_change() -> None:
+    state = _State(max_age=60.0)
+    via = CheckAnswer(allowed=False, reason="no_grant", revision=0, organisation_id="org_s1",
+                      explanation={"reasons": ["no_grant"]},
+                      succeeded_by=[Successor(id="org_s1", name="S1"), Successor(id="org_s2", name="S2")])
+    key = normalise(AN, "0723145688", DWSE, "VOP", None)
+    assert state.store(key, via, False)
+    state.apply(_page(_change(1, "grant_created", "grant", "gr_x", organisation_id="org_s2")))
+    assert key not in state.entries

@@ -21,6 +21,7 @@ from rights_client.wire import (
     Page,
     Right,
     Role,
+    Successor,
 )
 
 __version__ = "0.1.0"
@@ -28,5 +29,5 @@ __version__ = "0.1.0"
 __all__ = [
     "Application", "AsyncDecisionCache", "AsyncRightsClient", "BatchAnswer", "Catalogue", "Change", "ChangePage", "CheckAnswer", "DecisionCache", "Grant",
     "GrantWritten", "Measure", "OrganisationType", "Page", "Question", "Retry", "RightsClient", "RightsError",
-    "Right", "Role", "question",
+    "Right", "Role", "Successor", "question",
 ]

@@ -102,7 +102,7 @@ class _State:
                     return False
         expires = None if asked_at else time.monotonic() + self.max_age
         if not asked_at and answer.allowed and answer.explanation:
-            until = _valid_until(answer.explanation)
+            until = _valid_until(answer.explanation)  # the grant's end, or the mandate's if sooner
             if until is not None:
                 left = (until - datetime.now(UTC)).total_seconds()
                 expires = min(expires or float("inf"), time.monotonic() + max(0.0, left))
@@ -166,11 +166,12 @@ def _bucket(answer: CheckAnswer) -> str | None:
 
     A yes by a direct grant, or a no where the organisation gave no mandate (its explanation lists only
     the direct reason), depends on that organisation's grants and mandates alone. An answer through a
-    mandate, or a no that weighed mandates, also depends on the holders' grants, which it does not name.
+    mandate, or a no that weighed mandates, also depends on the holders' grants, which it does not name;
+    an answer for a succeeded organisation on every successor's.
     """
     if answer.organisation_id is None:
         return None
-    if answer.mandate_id is not None:
+    if answer.mandate_id is not None or answer.succeeded_by:  # the holders' or the successors' grants too
         return _ANY
     if answer.allowed and answer.grant_id is not None:
         return answer.organisation_id
@@ -193,14 +194,17 @@ def _org_ids(value: Any) -> Iterable[str]:
 
 
 def _valid_until(explanation: dict[str, Any]) -> datetime | None:
-    grant = explanation.get("grant")
-    if not isinstance(grant, dict) or not isinstance(grant.get("valid_until"), str):
-        return None
-    try:
-        until = datetime.fromisoformat(grant["valid_until"])
-    except ValueError:
-        return None
-    return until if until.tzinfo else until.replace(tzinfo=UTC)
+    ends = []
+    for part in ("grant", "mandate"):
+        item = explanation.get(part)
+        if not isinstance(item, dict) or not isinstance(item.get("valid_until"), str):
+            continue
+        try:
+            until = datetime.fromisoformat(item["valid_until"])
+        except ValueError:
+            continue
+        ends.append(until if until.tzinfo else until.replace(tzinfo=UTC))
+    return min(ends, default=None)
 
 
 class _Policy:
