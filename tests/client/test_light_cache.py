@@ -5,6 +5,7 @@ elsewhere does not evict; and no answer ever carries a revision whose changes th
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from rights_client import AsyncDecisionCache, AsyncRightsClient, DecisionCache, RightsClient
@@ -36,8 +37,14 @@ def test_a_cached_yes_becomes_a_no_once_the_revocation_is_followed(server: Serve
         assert again.allowed and again.grant_id == yes.grant_id and cache.stats["hits"] == 1
         assert again.revision == cache.revision
 
+        eager = DecisionCache(desk, max_lag=0.0)  # polls the feed before every hit
+        eager.start()
+        assert eager.check(AN, BAKKERIJ, DWSE, "VOP").allowed
+
         revoked = sofie.revoke(yes.grant_id, "An is uit dienst")
         assert cache.check(AN, BAKKERIJ, DWSE, "VOP").allowed  # the feed is not followed yet
+        assert eager.check(AN, BAKKERIJ, DWSE, "VOP").reason == "grant_revoked"
+        assert eager.revision >= revoked.revision
         cache.sync()
         assert cache.revision >= revoked.revision
         no = cache.check(AN, BAKKERIJ, DWSE, "VOP")
@@ -98,7 +105,14 @@ async def test_async_cache_follows_the_feed_and_drops_a_revoked_yes(server: Serv
         assert yes.allowed and yes.grant_id == made.grant.id and yes.revision <= cache.revision
         assert (await cache.check(ANNSOFIE, VAN_DAMME, DWSE, "AWI")).allowed and cache.stats["hits"] == 1
         gone = await admin.revoke(made.grant.id, "async test done")
-        await cache.sync()
+        follower = asyncio.create_task(cache.follow(interval=0.05))  # polls the feed by itself
+        try:
+            for _ in range(200):
+                if cache.revision >= gone.revision:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            follower.cancel()
         no = await cache.check(ANNSOFIE, VAN_DAMME, DWSE, "AWI")
         assert no.reason == "grant_revoked" and gone.revision <= no.revision <= cache.revision
 
