@@ -12,6 +12,15 @@ from typing import Any
 import msgspec
 
 
+class Successor(msgspec.Struct, frozen=True, kw_only=True):
+    """An organisation a succeeded (merged, split, renumbered) organisation now answers through."""
+
+    id: str
+    name: str
+    identifiers: dict[str, Any] = {}
+    organisation_code: str | None = None
+
+
 class CheckAnswer(msgspec.Struct, frozen=True, kw_only=True):
     """``POST /v1/check``: the verdict, the grant or mandate behind a yes, and the revision it reflects."""
 
@@ -21,6 +30,7 @@ class CheckAnswer(msgspec.Struct, frozen=True, kw_only=True):
     grant_id: str | None = None
     mandate_id: str | None = None
     organisation_id: str | None = None
+    succeeded_by: list[Successor] | None = None
     explanation: dict[str, Any] | None = None
 
 
