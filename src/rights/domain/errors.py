@@ -20,6 +20,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Ongeldig rijksregister- of BIS-nummer: {reason}.",
         "Invalid national register or BIS number: {reason}.",
     ),
+    "ambiguous_identifier": (
+        "{number} is zowel de NIS-code van {municipality} ({municipality_id}) als het instellingsnummer van"
+        " {school} ({school_id}); geef de id, of OV gevolgd door het instellingsnummer voor de school.",
+        "{number} is both the NIS code of {municipality} ({municipality_id}) and the institution number of"
+        " {school} ({school_id}); give the id, or OV followed by the institution number for the school.",
+    ),
+    "institution_number_is_nis_code": (
+        "Instellingsnummer {number} is ook de NIS-code van {municipality}: wie {short} opzoekt, krijgt een"
+        " probleem met beide kandidaten; verwijs naar de school met {code} of haar id.",
+        "Institution number {number} is also the NIS code of {municipality}: looking up {short} answers a problem"
+        " listing both candidates; refer to the school by {code} or its id.",
+    ),
     "invalid_value": ("Ongeldige waarde: {reason}.", "Invalid value: {reason}."),
     "duplicate_key": (
         "Een sleutel komt twee keer voor in de JSON; elke sleutel mag maar één keer.",
