@@ -54,3 +54,21 @@ async def test_with_only_the_school_the_number_finds_the_school(api: Api) -> Non
 async def test_with_only_the_municipality_the_number_finds_the_municipality(api: Api) -> None:
     gent = (await api.call("POST", "/v1/organisations", PLATFORM, json=GENT, expect=201)).json()["organisation"]
     assert (await api.call("GET", "/v1/organisations/44021", PLATFORM, expect=200)).json()["id"] == gent["id"]
+
+
+async def test_the_check_refuses_the_ambiguous_number_too(api: Api) -> None:
+    """/v1/check answers from the decision index: it must not pick the municipality either."""
+    gent = (await api.call("POST", "/v1/organisations", PLATFORM, json=GENT, expect=201)).json()["organisation"]
+    school = (await api.call("POST", "/v1/organisations", PLATFORM, json=SCHOOL, expect=201)).json()["organisation"]
+    revision = await api.revision()
+    question = {"person": "85073003328", "organisation": "44021", "role": "DWSEOrganisatieverantwoordelijke",
+                "measure": "VOP"}
+    r = await api.call("POST", "/v1/check", "service:wse", json=question,
+                       params={"at_least_revision": revision})
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == "ambiguous_identifier" and r.json()["field"] == "organisation"
+    assert gent["id"] in r.json()["message_en"] and school["id"] in r.json()["message_en"]
+    r = await api.call("POST", "/v1/check/batch", "service:wse", json={"questions": [question]},
+                       params={"at_least_revision": revision})
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "questions[0].organisation"

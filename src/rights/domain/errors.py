@@ -21,10 +21,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Invalid national register or BIS number: {reason}.",
     ),
     "ambiguous_identifier": (
-        "{number} is zowel de NIS-code van {municipality} ({municipality_id}) als het instellingsnummer van"
-        " {school} ({school_id}); geef de id, of OV gevolgd door het instellingsnummer voor de school.",
-        "{number} is both the NIS code of {municipality} ({municipality_id}) and the institution number of"
-        " {school} ({school_id}); give the id, or OV followed by the institution number for the school.",
+        "{number} is zowel de NIS-code van {municipality} als het instellingsnummer van {school}; geef de id,"
+        " of OV gevolgd door het instellingsnummer voor de school.",
+        "{number} is both the NIS code of {municipality} and the institution number of {school}; give the id,"
+        " or OV followed by the institution number for the school.",
     ),
     "institution_number_is_nis_code": (
         "Instellingsnummer {number} is ook de NIS-code van {municipality}: wie {short} opzoekt, krijgt een"

@@ -89,8 +89,8 @@ async def find_organisation(tx: Tx, ref: str, field_name: str = "organisation") 
         # rather than silently picking the municipality (issue 13, item 6). "OV044021" names the school.
         school = await tx.find_organisation(ids.IdentifierKind.INSTITUTION_NUMBER, value.zfill(6))
         if school is not None and found is not None and school.id != found.id:
-            raise InvalidInput("ambiguous_identifier", field_name, number=value, municipality=found.name,
-                               municipality_id=found.id, school=school.name, school_id=school.id)
+            raise InvalidInput("ambiguous_identifier", field_name, number=value,
+                               municipality=f"{found.name} ({found.id})", school=f"{school.name} ({school.id})")
         found = found or school
     return found
 
