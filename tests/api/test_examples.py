@@ -102,3 +102,15 @@ def test_the_examples_decode_as_their_answers(tmp_path: Any) -> None:
             except msgspec.ValidationError as error:
                 wrong.append(f"{route.path}: {error}")
     assert wrong == []
+
+
+def test_path_parameters_have_examples(api_app_schema: dict[str, Any]) -> None:  # noqa: F811
+    missing = []
+    for m, t, op in operations(api_app_schema):
+        for parameter in op.get("parameters", []):
+            if parameter["in"] == "path" and t.startswith("/v1/") and not parameter.get("examples"):
+                missing.append(f"{m} {t} {parameter['name']}")
+    assert missing == []
+    lookup = api_app_schema["paths"]["/v1/organisations/{org}"]["get"]["parameters"]
+    [org] = [p for p in lookup if p["name"] == "org"]
+    assert "OV031468" in json.dumps(org["examples"])

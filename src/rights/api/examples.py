@@ -14,7 +14,7 @@ import msgspec
 from litestar import Litestar, Response
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
-from litestar.params import BodyKwarg
+from litestar.params import BodyKwarg, ParameterKwarg
 from litestar.routes import HTTPRoute
 
 ORG = "org_01JD8Q2ZK3M4N5P6Q7R8S9T0UV"
@@ -163,6 +163,22 @@ def example_of(kind: Any) -> Any:
     return _value(info, "")
 
 
+# Path parameters: the forms a caller really sends (any identifier form for an organisation; a person by id)
+PATH_EXAMPLES: dict[str, list[str]] = {
+    "org": [ORG, "0723.145.688", "BE 0723.145.688", "OV031468"], "person": [AN, "me"], "grant_id": [GRANT],
+    "mandate_id": [DEMO["mandate_id"]], "request_id": [DEMO["request_id"]],
+    "succession_id": [DEMO["succession_id"]], "relation": [DEMO["relation_id"]],
+}
+
+
+def _path_examples(handler: Any, names: set[str]) -> None:
+    for name in names & set(PATH_EXAMPLES):
+        parameter = handler.parsed_fn_signature.parameters.get(name)
+        if parameter is not None and parameter.kwarg_definition is None:
+            handler.parsed_fn_signature.parameters[name] = dataclasses.replace(parameter, kwarg_definition=(
+                ParameterKwarg(examples=[Example(summary=v, value=v) for v in PATH_EXAMPLES[name]])))
+
+
 def _answer_type(handler: Any) -> Any:
     annotation = handler.parsed_fn_signature.return_type.annotation
     return get_args(annotation)[0] if get_origin(annotation) is Response else annotation
@@ -174,6 +190,7 @@ def document_examples(app: Litestar, operation_ids: dict[str, str]) -> None:
         if not isinstance(route, HTTPRoute):
             continue
         for handler in route.route_handlers:
+            _path_examples(handler, set(route.path_parameters))
             for method in handler.http_methods:
                 data = handler.parsed_fn_signature.parameters.get("data")
                 example = EXAMPLES.get(operation_ids.get(f"{method} {route.path_format}", ""))
