@@ -231,7 +231,7 @@ def test_check_refuses_a_wrong_checksum(seeded) -> None:
         "check", "--person", AN, "--organisation", "0723.145.689", "--role", WSE_ROLE, "--measure", "VOP", env=env
     )
     clean_exit(result, 1)
-    assert "organisation: Invalid identifier: checksum" in result.output
+    assert "organisation: Invalid identifier: the check digits do not match" in result.output
     assert "ALLOWED" not in result.output and "DENIED" not in result.output
 
 

@@ -22,6 +22,8 @@ from rights.api.schemas import (
     organisation_out,
 )
 from rights.domain.catalogue import Application, Catalogue, OrgTypePolicy
+from rights.domain.errors import MESSAGES
+from rights.domain.identifiers import former_nis_code, nis_municipality_name
 from rights.domain.model import AccessRequest, AuditEvent, Mandate, Succession
 from rights.domain.services import HelplineCard
 from rights.domain.services.helpline import AdministratorContact
@@ -83,9 +85,34 @@ class BatchAnswer(Out):
     answers: list[CheckAnswer]
 
 
+class NoticeOut(Out):
+    """A write that succeeded but deserves a second look (not a problem: nothing was refused)."""
+
+    code: str
+    field: str | None
+    message_nl: str
+    message_en: str
+
+
 class OrganisationWritten(Out):
     revision: int
     organisation: OrganisationOut
+    warnings: list[NoticeOut] = []
+
+
+def identifier_warnings(identifiers: Any) -> list[NoticeOut]:
+    """A school whose institution number, without its leading zero, is also a NIS code (issue 13, item 6)."""
+    number = getattr(identifiers, "institution_number", None)
+    if not number or len(number.lstrip("0")) > 5:
+        return []
+    short = number[-5:]
+    municipality = nis_municipality_name(short) or getattr(former_nis_code(short), "name", None)
+    if municipality is None:
+        return []
+    params = {"number": number, "short": short, "municipality": municipality, "code": f"OV{number}"}
+    nl, en = (text.format(**params) for text in MESSAGES["institution_number_is_nis_code"])
+    return [NoticeOut(code="institution_number_is_nis_code", field="identifiers.institution_number",
+                      message_nl=nl, message_en=en)]
 
 
 class OrganisationPage(Out):

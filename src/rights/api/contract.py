@@ -125,7 +125,10 @@ def document_problems(app: Litestar) -> None:
                                                            description="No such rendering of the document.")}
                 elif route.path in (SCHEMA_PATH, f"{SCHEMA_PATH}/openapi.json"):
                     handler.responses = {200: ResponseSpec(dict[str, Any], media_type=OPENAPI_JSON,
-                                                           generate_examples=False,
+                                                           generate_examples=False, examples=[Example(
+                                                               summary="the start of this document",
+                                                               value={"openapi": "3.1.0", "info": {
+                                                                   "title": "rights", "version": "0.1.0"}})],
                                                            description="This OpenAPI 3.1 document, as JSON.")}
                 continue
             permission = handler.opt.get("permission", Permission.PUBLIC)

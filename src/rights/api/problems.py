@@ -17,6 +17,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from rights.api.contract import PROBLEM_JSON, Problem, ProblemItem
+from rights.api.wording import EMPTY, FALLBACK_NL, say
 from rights.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unavailable
 from rights.domain.ports import Caller
 from rights.domain.services.base import audit_read
@@ -119,14 +120,19 @@ def validation_handler(request: Request, exc: ValidationException) -> Response:
         if isinstance(item, dict)
     ]
     field = next((e["field"] for e in errors if e["field"]), None)
-    first = errors[0]["message"] if errors else "invalid request"
+    nl, en = say(errors[0]["message"] if errors else "")
+    if (nl, en) == EMPTY:
+        message_nl, message_en = EMPTY
+    else:
+        message_nl = f"Ongeldige aanvraag: {nl}" + (f" (veld '{field}')." if field else ".")
+        message_en = f"Invalid request: {en}" + (f" (field '{field}')." if field else ".")
     return problem(
         request,
         status=400,
         code="invalid_request",
         field=field,
-        message_nl=f"Ongeldige aanvraag: {first}" + (f" (veld '{field}')" if field else ""),
-        message_en=f"Invalid request: {first}" + (f" (field '{field}')" if field else ""),
+        message_nl=message_nl,
+        message_en=message_en,
         errors=errors or None,
     )
 
@@ -138,7 +144,9 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
         headers["WWW-Authenticate"] = 'Bearer realm="rights"'
     if exc.status_code in (400, 401, 403) and exc.detail and exc.detail not in ("Unauthorized", "Forbidden",
                                                                                   "Bad Request"):
-        en = f"{en} {exc.detail}"
+        said_nl, said_en = say(exc.detail)
+        nl, en = (f"{nl.rstrip('.')}: {said_nl}.", f"{en.rstrip('.')}: {said_en}.") if said_nl != FALLBACK_NL else (
+            nl, f"{en} {exc.detail}")
     return problem(request, status=exc.status_code, code=code, message_nl=nl, message_en=en, headers=headers,
                    background=refusal_audit(request, code) if exc.status_code == 403 else None)
 

@@ -20,6 +20,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Ongeldig rijksregister- of BIS-nummer: {reason}.",
         "Invalid national register or BIS number: {reason}.",
     ),
+    "ambiguous_identifier": (
+        "{number} is zowel de NIS-code van {municipality} als het instellingsnummer van {school}; geef de id,"
+        " of OV gevolgd door het instellingsnummer voor de school.",
+        "{number} is both the NIS code of {municipality} and the institution number of {school}; give the id,"
+        " or OV followed by the institution number for the school.",
+    ),
+    "institution_number_is_nis_code": (
+        "Instellingsnummer {number} is ook de NIS-code van {municipality}: wie {short} opzoekt, krijgt een"
+        " probleem met beide kandidaten; verwijs naar de school met {code} of haar id.",
+        "Institution number {number} is also the NIS code of {municipality}: looking up {short} answers a problem"
+        " listing both candidates; refer to the school by {code} or its id.",
+    ),
     "invalid_value": ("Ongeldige waarde: {reason}.", "Invalid value: {reason}."),
     "duplicate_key": (
         "Een sleutel komt twee keer voor in de JSON; elke sleutel mag maar één keer.",
@@ -64,7 +76,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "missing_identifier": (
         "Een organisatie van dit type heeft een {kind} nodig.",
-        "An organisation of this type needs a {kind}.",
+        "An organisation of this type needs its {kind}.",
     ),
     "unknown_parent": ("Onbekende bovenliggende organisatie.", "Unknown parent organisation."),
     "role_not_for_organisation_type": (
@@ -353,6 +365,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# A ``reason`` or ``kind`` parameter is a short code (an identifier's kind, why it was refused): said in
+# words of each language, so a Dutch message is entirely Dutch (no "checksum", no "enterprise_number").
+WORDS: dict[str, tuple[str, str]] = {
+    "enterprise_number": ("ondernemingsnummer", "enterprise number"),
+    "establishment_number": ("vestigingsnummer", "establishment number"),
+    "ovo_code": ("OVO-code", "OVO code"),
+    "nis_code": ("NIS-code", "NIS code"),
+    "institution_number": ("instellingsnummer", "institution number"),
+    "national_number": ("rijksregisternummer", "national register number"),
+    "empty": ("er is niets ingevuld", "nothing was given"),
+    "format": ("alleen cijfers en de gebruikelijke scheidingstekens zijn toegelaten",
+               "only digits and the usual separators are allowed"),
+    "length": ("het aantal cijfers klopt niet", "the number of digits is wrong"),
+    "first_digit": ("het eerste cijfer klopt niet", "the first digit is wrong"),
+    "checksum": ("de controlecijfers kloppen niet", "the check digits do not match"),
+    "unknown_nis_code": ("dit is geen bestaande NIS-code", "this is not a current NIS code"),
+    "merged_nis_code": ("deze gemeente is opgegaan in een andere", "this municipality merged into another"),
+    "date": ("de geboortedatum bestaat niet", "the date of birth does not exist"),
+    "a time zone is required": ("vermeld een tijdzone (bijvoorbeeld Z of +01:00)",
+                                "give a time zone (for example Z or +01:00)"),
+    "out of range": ("de datum ligt buiten het toegelaten bereik", "the date is out of the allowed range"),
+}
+
+
 class DomainError(Exception):
     """Base of every refusal the core makes. Subclasses say what kind of refusal it is."""
 
@@ -368,8 +404,10 @@ class DomainError(Exception):
         texts = MESSAGES.get(self.code)
         if texts is None:
             return self.code
+        params = {k: WORDS[v][index] if k in ("reason", "kind") and isinstance(v, str) and v in WORDS else v
+                  for k, v in self.params.items()}
         try:
-            return texts[index].format(**self.params)
+            return texts[index].format(**params)
         except (KeyError, IndexError):
             return texts[index]
 

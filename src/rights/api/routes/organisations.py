@@ -23,6 +23,7 @@ from rights.api.answers import (
     RemovalWritten,
     WorkRelationList,
     WorkRelationWritten,
+    identifier_warnings,
 )
 from rights.api.permissions import Permission
 from rights.api.routes.deps import Limit, page
@@ -51,7 +52,8 @@ class OrganisationController(Controller):
     @post("/", opt={"permission": Permission.ORGANISATIONS_WRITE})
     async def create(self, data: NewOrganisation, services: Services, caller: Caller) -> OrganisationWritten:
         w = await services.organisations.create(caller, data)
-        return OrganisationWritten(revision=w.revision, organisation=organisation_out(w.value, services.core.catalogue))
+        return OrganisationWritten(revision=w.revision, organisation=organisation_out(w.value, services.core.catalogue),
+                                   warnings=identifier_warnings(w.value.identifiers))
 
     @get("/", opt={"permission": Permission.ORGANISATIONS_READ})
     async def list_organisations(
@@ -80,7 +82,8 @@ class OrganisationController(Controller):
     @patch("/{org:str}", opt={"permission": Permission.ORGANISATIONS_WRITE})
     async def update(self, org: str, data: OrganisationUpdate, services: Services, caller: Caller) -> OrganisationWritten:
         w = await services.organisations.update(caller, org, data)
-        return OrganisationWritten(revision=w.revision, organisation=organisation_out(w.value, services.core.catalogue))
+        return OrganisationWritten(revision=w.revision, organisation=organisation_out(w.value, services.core.catalogue),
+                                   warnings=identifier_warnings(w.value.identifiers))
 
     async def _status(self, org: str, status: OrgStatus, data: StatusChange | None, services: Services,
                       caller: Caller) -> OrganisationWritten:

@@ -82,7 +82,17 @@ async def find_organisation(tx: Tx, ref: str, field_name: str = "organisation") 
         kind, value = ids.parse_organisation_identifier(ref)
     except ids.IdentifierError as exc:
         raise identifier_error(exc, field_name) from None
-    return await tx.find_organisation(kind, value)
+    found = await tx.find_organisation(kind, value)
+    if kind is ids.IdentifierKind.NIS_CODE:
+        # A 5-digit NIS code may also be a school's institution number ("44021" -> "044021"): when an
+        # organisation carries it as such, the number is ambiguous and is refused naming both candidates,
+        # rather than silently picking the municipality (issue 13, item 6). "OV044021" names the school.
+        school = await tx.find_organisation(ids.IdentifierKind.INSTITUTION_NUMBER, value.zfill(6))
+        if school is not None and found is not None and school.id != found.id:
+            raise InvalidInput("ambiguous_identifier", field_name, number=value,
+                               municipality=f"{found.name} ({found.id})", school=f"{school.name} ({school.id})")
+        found = found or school
+    return found
 
 
 async def find_person(tx: Tx, ref: str, caller: Caller | None = None, field_name: str = "person") -> Person | None:

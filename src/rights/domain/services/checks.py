@@ -16,8 +16,8 @@ from rights.domain import identifiers as ids
 from rights.domain import rules
 from rights.domain.commands import CheckQuestion
 from rights.domain.decisions import Decision, decide
-from rights.domain.errors import Conflict, Forbidden, NotFound
-from rights.domain.index import Verdict, ts
+from rights.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from rights.domain.index import DecisionIndex, Verdict, ts
 from rights.domain.keeper import IndexKeeper
 from rights.domain.model import Change, Grant, Mandate, Organisation, OrgStatus, Person
 from rights.domain.ports import Caller, PrincipalKind, Tx
@@ -96,6 +96,20 @@ def _organisation_key(ref: str) -> str:
     return f"{kind.value}:{value}"
 
 
+def _organisation_ix(index: DecisionIndex, key: str, field: str) -> int | None:
+    """The index's organisation for a key; a NIS code that is also a school's institution number is ambiguous
+    (as :func:`find_organisation` decides for the store), and with only the school known it finds the school."""
+    o = index.organisation_ix(key)
+    if not key.startswith("nis_code:"):
+        return o
+    number = key.removeprefix("nis_code:")
+    school = index.organisation_ix(f"institution_number:{number.zfill(6)}")
+    if school is not None and o is not None and school != o:
+        raise InvalidInput("ambiguous_identifier", field, number=number, municipality=index.organisation_id(o),
+                           school=index.organisation_id(school))
+    return o if o is not None else school
+
+
 class CheckService:
     def __init__(self, core: Core, keeper: IndexKeeper | None = None) -> None:
         self.core = core
@@ -125,11 +139,12 @@ class CheckService:
         await self.ensure_fresh(at_least_revision)
         return self.ask_index(keys, q.role, q.measure, ts(self.core.now()))
 
-    def ask_index(self, keys: tuple[str, str], role: str, measure: str | None, at: float) -> Answer:
+    def ask_index(self, keys: tuple[str, str], role: str, measure: str | None, at: float,
+                  field: str = "organisation") -> Answer:
         assert self.keeper is not None
         index = self.keeper.index
         revision = index.revision  # read first: the answer is at least this fresh
-        o = index.organisation_ix(keys[1])
+        o = _organisation_ix(index, keys[1], field)
         p = index.person_ix(keys[0])
         if index.succeeded and o is not None and (successors := index.successors(o, at)) is not None:
             return _first_allowed([
@@ -152,8 +167,8 @@ class CheckService:
         now = ts(self.core.now())
         # Every present-tense question first, in one pass without an await: all at one revision.
         answers: list[Answer | None] = [
-            None if q.at is not None else self.ask_index(k, q.role, q.measure, now)
-            for q, k in zip(questions, keys, strict=True)
+            None if q.at is not None else self.ask_index(k, q.role, q.measure, now, f"questions[{i}].organisation")
+            for i, (q, k) in enumerate(zip(questions, keys, strict=True))
         ]
         for i, q in enumerate(questions):
             if q.at is not None:
