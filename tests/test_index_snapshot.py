@@ -96,7 +96,8 @@ async def test_a_stale_snapshot_is_caught_up_from_the_change_log(store_url: str,
         services = build_services(store, CATALOGUE)
         async with store.read() as tx:
             grant = await anext(g async for g in tx.stream_grants() if g.revoked_at is None)
-            org = await anext(o async for o in tx.stream_organisations() if o.id != grant.organisation_id)
+            org = await anext(o async for o in tx.stream_organisations()
+                              if o.id != grant.organisation_id and o.status is OrgStatus.ACTIVE)
         await services.grants.revoke(PLATFORM, grant.id, Revocation(reason="test"))
         await services.organisations.set_status(PLATFORM, org.id, OrgStatus.FROZEN, StatusChange())
         keeper = await started(store, path)
